@@ -18,9 +18,7 @@ from permitchain import __version__
 from permitchain.errors import PermitChainError
 
 # Modules that add subcommands, in the order they appear in --help.
-COMMAND_MODULES: tuple[str, ...] = (
-    "permitchain.profile_cli",
-)
+COMMAND_MODULES: tuple[str, ...] = ("permitchain.profile_cli",)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -29,12 +27,8 @@ class CommandModule(Protocol):
     def register(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse exits 2 on bad usage; keep that, but never print a traceback."""
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = argparse.ArgumentParser(
         prog="permitchain",
         description=(
             "Permits for secured digital assets on a permissioned chain: nodes, devnet, "
@@ -44,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"permitchain {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        module: CommandModule = importlib.import_module(name)  # type: ignore[assignment]
+        module: CommandModule = importlib.import_module(name)
         module.register(subparsers)
     return parser
 

@@ -24,9 +24,7 @@ def _profile_json(profile: RuleProfile) -> dict[str, object]:
         "effective_from": profile.effective_from.isoformat(),
         "effective_until": profile.effective_until.isoformat() if profile.effective_until else None,
         "timezone": profile.timezone.key,
-        "deadlines_working_days": {
-            name: getattr(d, name) for name in d.__dataclass_fields__
-        },
+        "deadlines_working_days": {name: getattr(d, name) for name in d.__dataclass_fields__},
         "permit_validity_years": profile.permit_validity_years,
         "platform_min_nodes": profile.platform_min_nodes,
     }

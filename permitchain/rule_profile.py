@@ -148,12 +148,10 @@ def parse_profile(data: Mapping[str, Any], *, source: str = "<profile>") -> Rule
         lunch_start=_clock(wt, "lunch_start", f"{source} [working_time]"),
         lunch_end=_clock(wt, "lunch_end", f"{source} [working_time]"),
     )
-    if not (
-        working_time.start
-        <= working_time.lunch_start
-        <= working_time.lunch_end
-        <= working_time.end
-    ) or working_time.start >= working_time.end:
+    if (
+        not (working_time.start <= working_time.lunch_start <= working_time.lunch_end <= working_time.end)
+        or working_time.start >= working_time.end
+    ):
         raise RuleProfileError(f"{source} [working_time]: hours must satisfy start <= lunch <= end")
 
     where = f"{source} [deadlines]"
