@@ -44,3 +44,23 @@ class ExecutionReverted(NodeError):
     def __init__(self, message: str, *, data: bytes = b"") -> None:
         super().__init__(message)
         self.data = data
+
+
+class ExecutionFailed(NodeError):
+    """A call or estimate failed for a reason other than REVERT (out of gas, invalid opcode, …)."""
+
+    code = "execution_failed"
+
+
+class LogRangeTooLarge(NodeError):
+    """An ``eth_getLogs`` range spans more blocks than the node's configured cap."""
+
+    code = "log_range_too_large"
+    rpc_code = -32005
+
+
+class UnknownBlock(NodeError):
+    """A block reference (number, hash or tag) points at no block of the canonical chain."""
+
+    code = "unknown_block"
+    rpc_code = -32001

@@ -1,0 +1,1 @@
+"""Besu-compatible BFT block format: QBFT extraData, header hashing, commit seals, seal validation."""

@@ -1,0 +1,1 @@
+"""Execution: py-evm's Prague VM with BFT headers, zero base fee, LMDB-backed chain database."""

@@ -1,0 +1,1 @@
+"""Durable storage: one LMDB environment, every block committed in one write transaction."""
