@@ -1,0 +1,102 @@
+"""Targets of the JSON-RPC conformance suite: every test here runs against each RPC endpoint listed.
+
+A target is an RPC URL plus the keys the suite may use: ``sender`` is funded and on the account
+allow-list, ``outsider`` is funded but not allowed. Today the suite runs against the py-evm reference
+node (``tests/node/rpc/pyevm_node.py``) served by the real RPC app and uvicorn; the node process
+(``single_node``) and the five-node network join by adding their fixture name to ``TARGETS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import vyper
+from eth_keys.datatypes import PrivateKey
+from eth_utils.crypto import keccak
+
+from node.rpc import RpcLimits, create_rpc_app
+from tests.node.rpc.pyevm_node import ReferenceNode
+from tests.node.rpc.serving import serve
+
+TARGETS = ["reference_target"]
+PROBE_SOURCE = Path(__file__).with_name("contracts") / "Probe.vy"
+TEST_LIMITS = RpcLimits(
+    max_body_bytes=256 * 1024,
+    max_batch=20,
+    max_ws_message_bytes=64 * 1024,
+    max_subscriptions_per_connection=4,
+    max_log_block_range=500,
+)
+
+
+@dataclass(frozen=True)
+class RpcTarget:
+    """One endpoint under test and what the suite may do with it."""
+
+    url: str
+    chain_id: int
+    sender: PrivateKey
+    outsider: PrivateKey
+    limits: RpcLimits
+    admin_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.url.removeprefix("http")
+
+    def call(self, method: str, *params: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """POST one request and return the whole response object (``result`` or ``error``)."""
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+        response = httpx.post(self.url, json=body, headers=headers, timeout=30)
+        response.raise_for_status()
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def result(self, method: str, *params: Any) -> Any:
+        answer = self.call(method, *params)
+        assert "error" not in answer, answer
+        return answer["result"]
+
+    def error(self, method: str, *params: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        answer = self.call(method, *params, headers=headers)
+        assert "error" in answer, answer
+        error: dict[str, Any] = answer["error"]
+        return error
+
+
+def _key(label: str) -> PrivateKey:
+    return PrivateKey(keccak(label.encode()))
+
+
+@pytest.fixture(scope="session")
+def reference_target() -> Iterator[RpcTarget]:
+    sender, outsider = _key("conformance sender"), _key("conformance outsider")
+    node = ReferenceNode([sender, outsider], allowed=1, auto_produce=True)
+    app = create_rpc_app(
+        reader=node,
+        pool=node,
+        events=node,
+        admin=node,
+        client_version="permitchain-test/v0",
+        limits=TEST_LIMITS,
+    )
+    with serve(app) as url:
+        yield RpcTarget(url=url, chain_id=node.chain_id, sender=sender, outsider=outsider, limits=TEST_LIMITS)
+
+
+@pytest.fixture(scope="session", params=TARGETS)
+def rpc(request: pytest.FixtureRequest) -> RpcTarget:
+    target: RpcTarget = request.getfixturevalue(request.param)
+    return target
+
+
+@pytest.fixture(scope="session")
+def probe_artifact() -> dict[str, Any]:
+    """ABI and bytecode of ``contracts/Probe.vy``, compiled with the project's pinned Vyper."""
+    out = vyper.compile_code(PROBE_SOURCE.read_text(), output_formats=["abi", "bytecode"])
+    return {"abi": out["abi"], "bytecode": out["bytecode"]}
