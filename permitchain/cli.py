@@ -18,7 +18,10 @@ from permitchain import __version__
 from permitchain.errors import PermitChainError
 
 # Modules that add subcommands, in the order they appear in --help.
-COMMAND_MODULES: tuple[str, ...] = ("permitchain.profile_cli",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "permitchain.profile_cli",
+    "platform_checks.cli",
+)
 
 Handler = Callable[[argparse.Namespace], int]
 
