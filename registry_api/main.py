@@ -1,0 +1,50 @@
+"""The FastAPI application: settings, database (migrated at start), ports, routes, problem handlers.
+
+``create_app`` takes every outside dependency as a parameter (clock, verifier, head signer) so tests
+inject a fixed ``now`` and the dev PKI; ``permitchain api`` builds the real ones from settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import FastAPI
+
+from permitchain import __version__
+from registry_api.core.config import Settings
+from registry_api.core.db import make_engine, migrate, session_factory
+from registry_api.deps import Clock
+from registry_api.routes import applications, auth, complaints, problems, regulator
+from registry_api.routes.limits import BodySizeLimit
+from registry_api.services.applications import Ports
+from registry_api.services.signatures import DocumentSigner, SignatureVerifier
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    verifier: SignatureVerifier,
+    head_signer: DocumentSigner | None,
+    clock: Clock = system_clock,
+) -> FastAPI:
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    app = FastAPI(
+        title="Permit registry for secured digital assets",
+        version=__version__,
+        description="The public service of order 130/НҚ: applications, workflow, results, complaints.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.clock = clock
+    app.state.ports = Ports(settings=settings, verifier=verifier, head_signer=head_signer)
+    problems.install(app)
+    for module in (auth, applications, regulator, complaints):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    return app
