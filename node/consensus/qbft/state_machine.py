@@ -344,12 +344,17 @@ class QbftMachine:
                 self._reject(proposal.author, RejectReason.EQUIVOCATION, f"second proposal in round {r}")
             return
         block = proposal.block
-        if block.number != info.height or block.proposer != proposal.author:
-            self._reject(proposal.author, RejectReason.INVALID_BLOCK, "block number or proposer mismatch")
+        if block.number != info.height:
+            self._reject(proposal.author, RejectReason.INVALID_BLOCK, f"block number {block.number}")
             return
         why = validate_proposal_justification(proposal, validators=info.validator_set)
         if why is not None:
             self._reject(proposal.author, RejectReason.INVALID_JUSTIFICATION, why)
+            return
+        # A fresh block names its proposer; a re-proposed prepared block keeps the original one
+        # (its hash is fixed by the certificate, as in Besu, which checks the coinbase in round 0 only).
+        if block.proposer != proposal.author and not proposal.prepares:
+            self._reject(proposal.author, RejectReason.INVALID_BLOCK, "block names another proposer")
             return
         if not self._block_is_valid(block):
             self._reject(proposal.author, RejectReason.INVALID_BLOCK, "rejected by the node")
