@@ -17,7 +17,7 @@ from eth_typing import Address, Hash32
 from node.abc import BlockRef, BlockTag, CallRequest
 from node.rpc.errors import InvalidParams
 
-UINT256_MAX = 2**256 - 1
+UINT64_MAX = 2**64 - 1
 BLOCK_TAGS: frozenset[str] = frozenset(get_args(BlockTag))
 MAX_TOPIC_POSITIONS = 4
 MAX_ADDRESSES_PER_FILTER = 1000
@@ -109,8 +109,13 @@ def block_ref(value: Any, name: str, *, default: BlockTag | None = "latest") -> 
     if isinstance(value, str):
         if value in BLOCK_TAGS:
             return cast(BlockTag, value)
+        if value.startswith("0x") and len(value) == 66:
+            return hash32(value, name)  # a bare block hash, as geth reads BlockNumberOrHash
         if value.startswith("0x"):
-            return quantity(value, name)
+            number = quantity(value, name)
+            if number > UINT64_MAX:
+                raise InvalidParams(f"{name}: a block number is at most 64 bits")
+            return number
         raise InvalidParams(f"{name}: unknown block tag {_shown(value)}")
     if isinstance(value, Mapping):
         keys = set(value)

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from node.abc import ChainReaderAPI, NodeEventsAPI, TxPoolAPI
+from node.exceptions import ConfigError
 from node.rpc.admin_api import NodeAdminAPI
 from node.rpc.dispatch import JSONRPC_VERSION, CallContext, Dispatcher, Namespace, encode_response
 from node.rpc.errors import InvalidRequest, RequestTooLarge, error_object
@@ -53,7 +54,7 @@ class RpcApp:
         admin_token: str | None,
     ) -> None:
         if admin_token is not None and len(admin_token) < 16:
-            raise ValueError("the RPC admin token must be at least 16 characters")
+            raise ConfigError("the RPC admin token must be at least 16 characters")
         self.dispatcher = dispatcher
         self._events = events
         self._limits = limits

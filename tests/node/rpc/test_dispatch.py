@@ -1,0 +1,65 @@
+"""Registering namespaces: one call adds a namespace; clashes are refused; admin methods are guarded."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from node.rpc import CallContext, Method, Namespace, Params
+from node.rpc.dispatch import Dispatcher
+from node.rpc.limits import RpcLimits
+
+
+def echo(params: Params, ctx: CallContext) -> object:
+    (value,) = params.take(1)
+    return value
+
+
+async def slow_double(params: Params, ctx: CallContext) -> int:
+    (value,) = params.take(1)
+    await asyncio.sleep(0)
+    return int(value) * 2
+
+
+def run(dispatcher: Dispatcher, request: object, ctx: CallContext | None = None) -> Any:
+    return asyncio.run(dispatcher.handle_text(json.dumps(request), ctx or CallContext()))
+
+
+def test_one_registration_adds_a_namespace_listed_in_rpc_modules() -> None:
+    dispatcher = Dispatcher(RpcLimits())
+    dispatcher.register(
+        Namespace("qbft", {"echo": Method(echo), "double": Method(slow_double)}, version="1.1")
+    )
+    assert run(dispatcher, {"jsonrpc": "2.0", "id": 1, "method": "qbft_echo", "params": ["x"]}) == {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "result": "x",
+    }
+    assert (
+        run(dispatcher, {"jsonrpc": "2.0", "id": 2, "method": "qbft_double", "params": [21]})["result"] == 42
+    )
+    modules = run(dispatcher, {"jsonrpc": "2.0", "id": 3, "method": "rpc_modules"})
+    assert modules["result"]["qbft"] == "1.1"
+
+
+def test_clashing_registration_is_refused() -> None:
+    dispatcher = Dispatcher(RpcLimits())
+    dispatcher.register(Namespace("qbft", {"echo": Method(echo)}))
+    with pytest.raises(ValueError, match="already registered"):
+        dispatcher.register(Namespace("qbft", {"other": Method(echo)}))
+
+
+def test_admin_methods_need_admin_rights() -> None:
+    dispatcher = Dispatcher(RpcLimits())
+    dispatcher.register(Namespace("perm", {"poke": Method(echo, admin=True)}))
+    request = {"jsonrpc": "2.0", "id": 1, "method": "perm_poke", "params": [1]}
+    assert run(dispatcher, request)["error"]["code"] == -40100
+    assert run(dispatcher, request, CallContext(is_admin=True))["result"] == 1
+
+
+def test_notification_failures_stay_silent() -> None:
+    dispatcher = Dispatcher(RpcLimits())
+    assert run(dispatcher, {"jsonrpc": "2.0", "method": "missing"}) is None
