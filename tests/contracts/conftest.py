@@ -24,6 +24,7 @@ from contracts.artifacts import load_artifact
 from contracts.deploy import RegistryAddresses, deploy_registries
 from contracts.issuer_ids import encode_issuer_id
 from contracts.permit_dates import PermitWindow, window_for_issue
+from contracts.registry_reader import IssuerRecord, PermitRecord, RegistryReader
 from permitchain.rule_profile import RuleProfile
 
 ISSUER_BIN = "940140000385"
@@ -80,6 +81,20 @@ class Registries:
         """Decoded events of one kind that ``contract`` itself emitted in ``receipt``."""
         own = {**receipt, "logs": [log for log in receipt["logs"] if log["address"] == contract.address]}
         return [e["args"] for e in contract.events[name]().process_receipt(own, errors=DISCARD)]
+
+    @property
+    def reader(self) -> RegistryReader:
+        return RegistryReader(
+            self.w3,
+            permit_registry=self.addresses.permit_registry,
+            issuer_registry=self.addresses.issuer_registry,
+        )
+
+    def permit(self, permit_hash: bytes, at: int) -> PermitRecord:
+        return self.reader.permit_status(permit_hash, at)
+
+    def issuer(self, issuer_id: str = ISSUER_BIN, at: int | None = None) -> IssuerRecord:
+        return self.reader.issuer_status(issuer_id, self.now() if at is None else at)
 
     def now(self) -> int:
         return int(self.w3.eth.get_block("latest")["timestamp"])
