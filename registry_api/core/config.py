@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     monitoring_url: str | None = None
     outbox_backoff_seconds: float = Field(default=2.0, gt=0)
     outbox_backoff_cap_seconds: float = Field(default=600.0, gt=0)
+    outbox_interval_seconds: float = Field(default=5.0, gt=0)
     outbox_batch: int = Field(default=50, gt=0)
 
     body_name_kk: str = (

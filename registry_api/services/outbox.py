@@ -10,15 +10,20 @@ otherwise schedules the next attempt. Nothing is ever dropped: an event stays un
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry_api.models.tables import OutboxEvent
 
 MAX_ERROR_TEXT = 500
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +89,32 @@ def deliver_due(
                 failed += 1
             session.commit()
     return DeliveryReport(delivered=delivered, failed=failed)
+
+
+def run_worker(
+    stop: threading.Event,
+    sessions: sessionmaker[Session],
+    *,
+    client: httpx.Client,
+    url: str,
+    clock: Callable[[], dt.datetime],
+    interval_seconds: float,
+    batch: int,
+    base_seconds: float,
+    cap_seconds: float,
+) -> None:
+    """Deliver due events until ``stop`` is set (the service runs this in a background thread)."""
+    while not stop.is_set():
+        try:
+            deliver_due(
+                sessions,
+                client=client,
+                url=url,
+                now=clock(),
+                batch=batch,
+                base_seconds=base_seconds,
+                cap_seconds=cap_seconds,
+            )
+        except SQLAlchemyError:
+            log.exception("outbox delivery pass failed; retrying after the interval")
+        stop.wait(interval_seconds)

@@ -113,6 +113,8 @@ STAFF = {
     Role.AUDITOR: Principal(iin=AUDITOR_IIN, bin=REGULATOR_BIN, role=Role.AUDITOR),
 }
 
+APPLICANT = Principal(iin="921029350851", bin="990140004654", role=Role.APPLICANT)
+
 
 @pytest.fixture
 def make_client(database_url, clock):

@@ -6,11 +6,9 @@ import datetime as dt
 
 import pytest
 
-from registry_api.services.auth import Principal
 from registry_api.services.workflow import Role
-from tests.registry_api.conftest import STAFF, bearer, make_settings
+from tests.registry_api.conftest import APPLICANT, STAFF, bearer, make_settings
 
-APPLICANT = Principal(iin="921029350851", bin="990140004654", role=Role.APPLICANT)
 PRINCIPALS = {Role.APPLICANT: APPLICANT, **STAFF}
 
 STEP_BODIES = {
