@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from permitchain.errors import RuleProfileError
 from permitchain.rule_profile import BUNDLED_PROFILES_DIR, DEFAULT_PROFILE_KEY, ProfileCatalog, RuleProfile
 from registry_api.calendar import WorkingCalendar, load_transfers
 from registry_api.calendar.working_days import BUNDLED_TRANSFERS
@@ -112,9 +113,14 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment plus ``overrides``; invalid settings become a ConfigurationError."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
         )
         raise ConfigurationError(f"invalid settings: {problems}") from exc
+    try:  # fail fast: the profile and the calendar data are read now, not at the first request
+        _ = settings.calendar
+    except RuleProfileError as exc:
+        raise ConfigurationError(f"invalid settings: {exc.message}") from exc
+    return settings

@@ -1,0 +1,64 @@
+"""Migrations create the schema (SQLite with WAL and foreign keys; PostgreSQL) and the audit log is append-only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from registry_api.core.db import make_engine, migrate
+from registry_api.exceptions import ConfigurationError
+from registry_api.models.tables import AuditEntry, Base
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = make_engine(database_url)
+    migrate(engine)
+    migrate(engine)  # idempotent
+    yield engine
+    engine.dispose()
+
+
+def test_migrations_create_every_mapped_table(engine) -> None:
+    names = set(sa.inspect(engine).get_table_names())
+    assert set(Base.metadata.tables) <= names
+    assert "alembic_version" in names
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas only")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_audit_rows_cannot_be_changed_or_deleted(engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(AuditEntry).values(
+                application_id=None,
+                at=dt.datetime(2025, 2, 12, tzinfo=dt.UTC),
+                actor="921029350851",
+                role="officer",
+                action="register",
+                from_status="accepted",
+                to_status="registered",
+                detail={},
+            )
+        )
+    for statement in (sa.update(AuditEntry).values(action="forged"), sa.delete(AuditEntry)):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(statement)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(AuditEntry.action)).scalars().all() == ["register"]
+
+
+def test_only_sqlite_and_postgresql_urls_are_accepted() -> None:
+    with pytest.raises(ConfigurationError):
+        make_engine("mysql://u@h/db")
+    with pytest.raises(ConfigurationError):
+        make_engine("not a url")
