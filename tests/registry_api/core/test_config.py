@@ -1,4 +1,4 @@
-"""Settings fail fast: no default secret outside dev/test, staff need the regulator's BIN, profile is configurable."""
+"""Settings fail fast: no default secret outside dev/test, staff need the BIN, the profile is configurable."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Migrations create the schema (SQLite with WAL and foreign keys; PostgreSQL) and the audit log is append-only."""
+"""Migrations create the schema (SQLite: WAL, foreign keys; PostgreSQL); the audit log is append-only."""
 
 from __future__ import annotations
 
