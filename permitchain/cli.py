@@ -21,6 +21,7 @@ from permitchain.errors import PermitChainError
 COMMAND_MODULES: tuple[str, ...] = (
     "permitchain.profile_cli",
     "platform_checks.cli",
+    "contracts.cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]
