@@ -27,10 +27,20 @@ _CURVE_NAME: Final = "id-tc26-gost-3410-12-512-paramSetA"
 KZ_PARAMSET_512_A: Final = "1.2.398.3.10.1.1.2.2.1"
 
 
+def _modular_inverse(value: int, modulus: int) -> int:
+    return pow(value, -1, modulus)
+
+
 @functools.cache
 def _engine() -> Any:
-    """One curve object (building it checks the parameters, which costs ~20 ms)."""
-    return gostsignature.new(gostsignature.MODE_512, gostsignature.CURVES_R_1323565_1_024_2019[_CURVE_NAME])
+    """One curve object (building it checks the parameters, which costs ~20 ms).
+
+    gostcrypto inverts field elements with a recursive Python extended Euclid, which is most of a
+    signature's cost; Python's built-in ``pow(x, -1, m)`` computes the same inverse about 10x faster.
+    """
+    engine = gostsignature.new(gostsignature.MODE_512, gostsignature.CURVES_R_1323565_1_024_2019[_CURVE_NAME])
+    engine._invert = _modular_inverse
+    return engine
 
 
 def _order() -> int:

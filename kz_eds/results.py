@@ -69,6 +69,7 @@ class RevocationStatus(enum.StrEnum):
 
     GOOD = "good"
     REVOKED = "revoked"
+    REVOKED_AFTER_SIGNING = "revoked_after_signing"
     UNKNOWN = "unknown"
     NOT_CHECKED = "not_checked"
 
