@@ -10,8 +10,9 @@ without touching execution, storage or RPC.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Literal
 
 from eth.abc import BlockAPI, BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI
@@ -239,3 +240,103 @@ class BlockProducerAPI(ABC):
     @abstractmethod
     def validators(self, block_number: int) -> tuple[Address, ...]:
         """Return the validator set that seals the block after ``block_number``."""
+
+
+class MessageKind(IntEnum):
+    """What a node-to-node message carries; one byte on the wire, so values never change meaning."""
+
+    CONSENSUS = 1
+    """QBFT messages (proposal, prepare, commit, round change); a proposal carries a whole block."""
+    TRANSACTIONS = 2
+    """Gossip of pending signed transactions."""
+    BLOCK_SYNC = 3
+    """Block sync requests and their responses (see :meth:`TransportAPI.request`)."""
+    STATUS = 4
+    """A peer's head and chain status, for choosing a sync target."""
+    PING = 5
+    """Transport keepalive; answered by the transport, never delivered upward."""
+    PONG = 6
+    """Answer to :attr:`PING`; never delivered upward."""
+
+
+PeerDirection = Literal["inbound", "outbound"]
+
+
+@dataclass(frozen=True, slots=True)
+class PeerInfo:
+    """One live peer connection, as ``admin_peers`` and ``net_peerCount`` report it."""
+
+    node_id: str
+    """The peer's Ed25519 public key, lowercase hex (64 characters)."""
+    address: str
+    """``host:port`` of the remote end of the connection."""
+    direction: PeerDirection
+    connected_since: float
+    """Unix time at which the authenticated session started."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """A message an authenticated, allow-listed peer sent us."""
+
+    sender: str
+    kind: MessageKind
+    payload: bytes
+
+
+RequestHandler = Callable[[str, bytes], Awaitable[bytes]]
+"""Answers a request: called with the requesting peer's id and the payload, returns the response payload."""
+
+
+class TransportAPI(ABC):
+    """Authenticated, allow-listed message delivery between nodes; what consensus and sync see of the network.
+
+    ``send`` and ``broadcast`` only enqueue and never block, so a pure state machine's output can be
+    handed over from anywhere; delivery is best effort (a peer that disconnects loses what was queued),
+    which QBFT tolerates through round changes and sync.
+    """
+
+    @property
+    @abstractmethod
+    def node_id(self) -> str:
+        """Return this node's id (its public key, lowercase hex)."""
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Start listening and dialling the configured peers."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Close every connection and stop all background work; idempotent."""
+
+    @abstractmethod
+    def broadcast(self, kind: MessageKind, payload: bytes) -> int:
+        """Queue ``payload`` to every connected peer; return how many peers it was queued to."""
+
+    @abstractmethod
+    def send(self, peer_id: str, kind: MessageKind, payload: bytes) -> None:
+        """Queue ``payload`` to one peer; raise ``PeerNotConnected`` if there is no live connection."""
+
+    @abstractmethod
+    def inbox(self, kinds: frozenset[MessageKind] | None = None) -> AsyncIterator[InboundMessage]:
+        """Return a subscription (registered at once) to incoming messages of ``kinds`` (all if ``None``)."""
+
+    @abstractmethod
+    def set_request_handler(self, kind: MessageKind, handler: RequestHandler) -> None:
+        """Answer requests of ``kind`` with ``handler`` (one handler per kind; a new one replaces it)."""
+
+    @abstractmethod
+    async def request(self, peer_id: str, kind: MessageKind, payload: bytes, timeout: float) -> bytes:
+        """Send a request and return the response payload; raise ``RequestTimeout`` or ``RequestFailed``."""
+
+    @abstractmethod
+    def peers(self) -> list[PeerInfo]:
+        """Return the live peer connections, sorted by node id."""
+
+    @abstractmethod
+    def peer_count(self) -> int:
+        """Return the number of live peer connections."""
+
+    @abstractmethod
+    def report_misbehaviour(self, peer_id: str, reason: str) -> None:
+        """Record a protocol violation an upper layer detected: the peer is disconnected and scored."""
