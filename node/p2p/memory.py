@@ -108,13 +108,22 @@ class InMemoryNetwork:
             self._route(item.sender, item.receiver, item.envelope)
         return len(held)
 
-    def can_reach(self, sender: str, receiver: str) -> bool:
-        if sender == receiver or (sender, receiver) in self._cut:
+    def connected(self, a_id: str, b_id: str) -> bool:
+        """Whether two nodes count as peers: both started and in the same partition group.
+
+        A one-way :meth:`cut` or a drop rate does not disconnect: like a lossy link, messages vanish
+        silently while both ends still list each other as peers.
+        """
+        if a_id == b_id:
             return False
-        a, b = self._transports.get(sender), self._transports.get(receiver)
+        a, b = self._transports.get(a_id), self._transports.get(b_id)
         if a is None or b is None or not a.running or not b.running:
             return False
-        return self._groups.get(sender, 0) == self._groups.get(receiver, 0)
+        return self._groups.get(a_id, 0) == self._groups.get(b_id, 0)
+
+    def can_reach(self, sender: str, receiver: str) -> bool:
+        """Whether a message ``sender -> receiver`` gets through now (ignoring random drops)."""
+        return (sender, receiver) not in self._cut and self.connected(sender, receiver)
 
     # ---------------------------------------------------------------- delivery
 
@@ -146,9 +155,7 @@ class InMemoryNetwork:
 
     def _peers_of(self, node_id: str) -> list[InMemoryTransport]:
         return [
-            other
-            for other_id, other in sorted(self._transports.items())
-            if self.can_reach(node_id, other_id) and self.can_reach(other_id, node_id)
+            other for other_id, other in sorted(self._transports.items()) if self.connected(node_id, other_id)
         ]
 
 
@@ -244,10 +251,7 @@ class InMemoryTransport(TransportAPI):
         self.misbehaviour.append((peer_id, reason))
 
     def _require_peer(self, peer_id: str) -> None:
-        if not (
-            self._network.can_reach(self._node_id, peer_id)
-            and self._network.can_reach(peer_id, self._node_id)
-        ):
+        if not self._network.connected(self._node_id, peer_id):
             raise PeerNotConnected(f"no connection to peer {peer_id}")
 
     def _receive(self, sender: str, envelope: Envelope) -> None:
