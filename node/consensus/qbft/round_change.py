@@ -156,15 +156,25 @@ def early_round_change_target(highest: Mapping[Address, int], current_round: int
 class RoundChangeCollector:
     """Valid ROUND-CHANGEs of one height, one per validator and round, for rounds not yet left."""
 
-    def __init__(self) -> None:
+    def __init__(self, rounds_per_author: int) -> None:
+        self._rounds_per_author = rounds_per_author
         self._by_round: dict[int, dict[Address, RoundChange]] = {}
 
     def add(self, rc: RoundChange) -> bool:
-        """Store ``rc``; return False if its author already has one for that round."""
+        """Store ``rc``; return False if its author already has one for that round.
+
+        Each author keeps at most ``rounds_per_author`` rounds (its highest), so a flood of round
+        changes for ever higher rounds costs bounded memory.
+        """
         per_round = self._by_round.setdefault(rc.round, {})
         if rc.author in per_round:
             return False
         per_round[rc.author] = rc
+        rounds = sorted(r for r, by_author in self._by_round.items() if rc.author in by_author)
+        for stale in rounds[: max(0, len(rounds) - self._rounds_per_author)]:
+            del self._by_round[stale][rc.author]
+            if not self._by_round[stale]:
+                del self._by_round[stale]
         return True
 
     def for_round(self, round_number: int) -> tuple[RoundChange, ...]:

@@ -244,7 +244,7 @@ class QbftMachine:
         self._requested_round = None
         self._proposed_rounds: set[int] = set()
         self._rounds: dict[int, RoundState] = {}
-        self._round_changes = RoundChangeCollector()
+        self._round_changes = RoundChangeCollector(self.config.future_round_window)
         self._prepared: PreparedCertificate | None = None
         self._prepare_vote: Vote | None = None
         self._commit_vote: Vote | None = None
@@ -313,7 +313,12 @@ class QbftMachine:
         if self._decided:
             self._reject(message.author, RejectReason.ALREADY_DECIDED, f"height {current}")
             return
-        if message.round > self._round + self.config.future_round_window:
+        if (
+            isinstance(message, Prepare | Commit)
+            and message.round > self._round + self.config.future_round_window
+        ):
+            # Votes are buffered per round, so far-future ones are bounded; round changes and justified
+            # proposals are not, so a validator that restarts far behind can still catch up.
             self._reject(message.author, RejectReason.FUTURE_ROUND_TOO_FAR, f"round {message.round}")
             return
         if isinstance(message, Proposal):

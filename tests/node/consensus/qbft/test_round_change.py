@@ -70,7 +70,7 @@ def test_round_zero_proposal_must_not_carry_a_justification(rig: Rig) -> None:
 
 
 def test_collector_keeps_one_round_change_per_validator_and_round(rig: Rig) -> None:
-    collector = RoundChangeCollector()
+    collector = RoundChangeCollector(rounds_per_author=2)
     assert collector.add(rig.round_change(0, 1))
     assert not collector.add(rig.round_change(0, 1))
     assert collector.add(rig.round_change(0, 2))
@@ -78,3 +78,11 @@ def test_collector_keeps_one_round_change_per_validator_and_round(rig: Rig) -> N
     collector.prune_below(2)
     assert collector.for_round(1) == ()
     assert len(collector.for_round(2)) == 1
+
+
+def test_collector_memory_per_validator_is_bounded(rig: Rig) -> None:
+    collector = RoundChangeCollector(rounds_per_author=2)
+    for r in range(1, 50):
+        collector.add(rig.round_change(0, r))
+    assert collector.highest_per_author() == {rig.signer(0).address: 49}
+    assert [r for r in range(1, 50) if collector.for_round(r)] == [48, 49]

@@ -388,3 +388,12 @@ def test_commit_decision_carries_only_matching_commits(rig: Rig) -> None:
     out = rig.deliver(rig.commit(0, 0, block))
     assert commits_of(out) == []
     assert not any(isinstance(a, CommitBlock) for a in out)
+
+
+def test_votes_too_far_in_the_future_are_not_buffered(rig: Rig) -> None:
+    far = rig.config.future_round_window + 1
+    assert reasons(rig.deliver(rig.prepare(0, far, rig.block(0).hash))) == [RejectReason.FUTURE_ROUND_TOO_FAR]
+    # Round changes are not limited that way (bounded per validator instead), so laggards catch up.
+    rig.deliver(rig.round_change(2, far + 50))
+    rig.deliver(rig.round_change(3, far + 60))
+    assert rig.machine.round == far + 50
