@@ -15,7 +15,7 @@ from typing import Any
 
 from platform_checks import wire_values as wv
 from platform_checks.block_header import BlockHeader, header_from_json
-from platform_checks.engines.base import EngineProbe
+from platform_checks.engines.base import EngineFinding, EngineProbe
 from platform_checks.exceptions import RpcCallFailed
 from platform_checks.model import Evidence, iso
 from platform_checks.observations import (
@@ -335,6 +335,31 @@ async def fetch_recent_headers(
     return tuple(headers), tuple(evidence)
 
 
+async def _guarded_probe(
+    probe: EngineProbe, node: RpcClient, headers: Sequence[BlockHeader], clock: Clock
+) -> EngineFinding:
+    """Run one adapter; a defect in it makes that engine unproven, never crashes the whole run."""
+    try:
+        return await probe.probe(node, headers, clock)
+    except Exception as exc:  # the boundary between untrusted input and one adapter's code
+        return EngineFinding(
+            engine=probe.name,
+            identified_by_rpc=None,
+            identified_by_headers=False,
+            validators=(),
+            validators_from_rpc=None,
+            quorum=None,
+            fault_tolerance=None,
+            tolerance_model="",
+            blocks_checked=0,
+            blocks_properly_sealed=0,
+            distinct_sealers=(),
+            required_distinct_sealers=None,
+            problems=(f"the {probe.name} probe failed internally ({type(exc).__name__})",),
+            evidence=(Evidence(node.url, f"{probe.name} probe", iso(clock()), error=type(exc).__name__),),
+        )
+
+
 async def observe_consensus(
     reference: RpcClient | None,
     head: int | None,
@@ -348,7 +373,7 @@ async def observe_consensus(
     try:
         async with asyncio.timeout(settings.check_timeout_s):
             headers, evidence = await fetch_recent_headers(reference, head, settings.seal_window, clock)
-            findings = [await probe.probe(reference, headers, clock) for probe in probes]
+            findings = [await _guarded_probe(probe, reference, headers, clock) for probe in probes]
     except TimeoutError:
         return ConsensusObservation(
             reference.url, (), (), (), error=f"consensus probe exceeded {settings.check_timeout_s:g} s"

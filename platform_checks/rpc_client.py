@@ -18,6 +18,7 @@ import httpx
 
 from platform_checks.endpoints import Endpoint, ResolvedTarget, resolve_target
 from platform_checks.exceptions import EndpointRejected, RpcCallFailed
+from platform_checks.nesting_limits import MAX_JSON_DEPTH, json_depth
 from platform_checks.settings import CheckSettings
 
 _USER_AGENT = "permitchain-platform-check/1"
@@ -133,6 +134,8 @@ class RpcClient:
 
 def _parse_response(method: str, request_id: int, body: bytes) -> Any:
     """Validate the JSON-RPC 2.0 envelope; the result's own shape is the caller's to check."""
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise RpcCallFailed("malformed", f"{method}: response nests deeper than {MAX_JSON_DEPTH} levels")
     try:
         message = json.loads(body)
     except (ValueError, RecursionError) as exc:

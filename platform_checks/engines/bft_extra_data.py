@@ -26,6 +26,7 @@ from eth_keys.exceptions import BadSignature
 from eth_utils.exceptions import ValidationError as EthKeysValidationError
 
 from platform_checks.block_header import BlockHeader
+from platform_checks.nesting_limits import rlp_depth_exceeds
 from platform_checks.wire_values import MalformedValue
 
 BFT_MIX_HASH = bytes.fromhex("63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365")
@@ -107,9 +108,11 @@ def _decode_round(item: Any, layout: BftLayout) -> int:
 
 def decode_bft_extra_data(raw: bytes, layout: BftLayout) -> BftExtraData:
     """Decode ``raw`` under one layout; raise :class:`MalformedValue` when it does not fit it."""
+    if rlp_depth_exceeds(raw):
+        raise MalformedValue(f"{layout.value}: extraData nests deeper than any BFT layout")
     try:
         items = rlp.decode(raw, strict=True)
-    except rlp.DecodingError as exc:
+    except (rlp.DecodingError, RecursionError) as exc:
         raise MalformedValue(f"{layout.value}: extraData is not RLP") from exc
     if not isinstance(items, list) or len(items) != 5:
         raise MalformedValue(f"{layout.value}: extraData is not a 5-item RLP list")

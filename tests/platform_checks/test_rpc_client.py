@@ -82,7 +82,8 @@ def test_huge_response_stops_at_the_cap(declare_length: bool) -> None:
         (json.dumps({"jsonrpc": "2.0", "id": 999, "result": "0x1"}).encode(), "not a JSON-RPC 2.0 answer"),
         (json.dumps({"jsonrpc": "2.0", "id": 1}).encode(), "neither result nor error"),
         (json.dumps({"jsonrpc": "2.0", "id": 1, "error": "boom"}).encode(), "malformed JSON-RPC error"),
-        (b"[" * 100_000, "not JSON"),
+        (b"[" * 100_000, "nests deeper"),
+        (b'{"jsonrpc": "2.0", "id": 1, "result": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "nests deeper"),
     ],
 )
 def test_malformed_envelopes(body: bytes, fragment: str) -> None:
