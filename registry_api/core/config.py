@@ -53,8 +53,10 @@ class Settings(BaseSettings):
     regulator_bin: str = Field(default="", pattern=r"^(\d{12})?$")
     staff: list[StaffMember] = Field(default_factory=list)
 
-    # EDS: a directory of trusted roots / CRLs understood by kz_eds, and the head's signing key.
-    trust_dir: Path | None = None
+    # EDS: trusted roots, intermediates and CRLs (files), and the head's signing key (PKCS#12 or PEM).
+    trust_roots: list[Path] = Field(default_factory=list)
+    trust_intermediates: list[Path] = Field(default_factory=list)
+    trust_crls: list[Path] = Field(default_factory=list)
     strict_iin_checksum: bool = True
     head_key_file: Path | None = None
     head_key_password: SecretStr | None = None

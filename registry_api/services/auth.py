@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry_api.core.config import Settings
-from registry_api.exceptions import AuthenticationFailed
+from registry_api.exceptions import AuthenticationFailed, SignatureRejected
 from registry_api.models.tables import AuthChallenge
 from registry_api.services.signatures import Expectation, SignatureVerifier, Signer
 from registry_api.services.workflow import Role
@@ -122,7 +122,12 @@ def login(
         raise AuthenticationFailed("the challenge is unknown, used or expired", code="challenge_invalid")
     challenge.used_at = now  # one attempt per nonce, whatever its outcome
     session.commit()
-    signer = verifier.verify(cms, data=nonce.encode(), now=now, expect=Expectation(purpose="authentication"))
+    try:
+        signer = verifier.verify(
+            cms, data=nonce.encode(), now=now, expect=Expectation(purpose="authentication")
+        )
+    except SignatureRejected as exc:
+        raise AuthenticationFailed(exc.message, code=exc.code) from exc
     principal = role_of(signer, settings)
     token, expires = issue_token(
         principal, secret=settings.secret_bytes(), now=now, ttl_seconds=settings.token_ttl_seconds

@@ -12,6 +12,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from kz_eds import (
+    EdsError,
+    TrustStore,
+    VerificationPolicy,
+    load_signer,
+    parse_kz_certificate,
+    sign_cms,
+    verify_cms,
+)
+from kz_eds import Signer as KzSigner
+from registry_api.core.config import Settings
+from registry_api.exceptions import ConfigurationError, SignatureRejected
+
 Purpose = Literal["signing", "authentication"]
 
 
@@ -52,3 +65,84 @@ class DocumentSigner(Protocol):
     def sign(self, data: bytes, *, signing_time: dt.datetime) -> bytes:
         """Return a detached CMS signature over ``data``."""
         ...
+
+
+class KzEdsVerifier:
+    """:class:`SignatureVerifier` over ``kz_eds.verify_cms`` with the service's trust store."""
+
+    def __init__(self, trust: TrustStore, *, accept_test_pki_identifiers: bool = False) -> None:
+        self.trust = trust
+        self.accept_test_pki_identifiers = accept_test_pki_identifiers
+
+    def verify(self, cms: bytes, *, data: bytes, now: dt.datetime, expect: Expectation) -> Signer:
+        try:
+            policy = VerificationPolicy(
+                require_signing_purpose=expect.purpose == "signing",
+                expected_iin=expect.iin,
+                expected_bin=expect.bin,
+                require_right_to_sign=expect.right_to_sign,
+                accept_test_pki_identifiers=self.accept_test_pki_identifiers,
+            )
+            result = verify_cms(cms, data=data, trust=self.trust, policy=policy, now=now)
+        except EdsError as exc:  # e.g. the expected IIN/BIN itself fails its check digit
+            raise SignatureRejected(exc.message, code=exc.code) from exc
+        if not result.valid or result.signer is None:
+            reasons = result.reasons or ()
+            first = reasons[0].code.value if reasons else "signature_invalid"
+            text = "; ".join(r.message for r in reasons) or "the signature does not verify"
+            raise SignatureRejected(f"signature rejected: {text}", code=first)
+        signer = result.signer
+        if signer.purpose != expect.purpose:
+            raise SignatureRejected(
+                f"a {expect.purpose} certificate is required, this one is for {signer.purpose}",
+                code="certificate_purpose_invalid",
+            )
+        return Signer(
+            iin=signer.iin,
+            bin=signer.bin,
+            common_name=signer.common_name,
+            algorithm=signer.algorithm,
+            roles=signer.roles,
+            purpose=signer.purpose,
+        )
+
+
+class KzEdsDocumentSigner:
+    """:class:`DocumentSigner` with a ``kz_eds`` key (the head's PKCS#12 in dev and tests)."""
+
+    def __init__(self, key: KzSigner) -> None:
+        self._key = key
+        profile = parse_kz_certificate(key.certificate)
+        self._signer = Signer(
+            iin=profile.iin,
+            bin=profile.bin,
+            common_name=profile.common_name,
+            algorithm=key.algorithm,
+            roles=profile.roles,
+            purpose=profile.purpose,
+        )
+
+    @property
+    def signer(self) -> Signer:
+        return self._signer
+
+    def sign(self, data: bytes, *, signing_time: dt.datetime) -> bytes:
+        return sign_cms(data, self._key, signing_time=signing_time, detached=True)
+
+
+def build_ports(settings: Settings) -> tuple[KzEdsVerifier, KzEdsDocumentSigner | None]:
+    """The verifier from the configured trust files and the head's signer from its key file."""
+    if not settings.trust_roots:
+        raise ConfigurationError("REGISTRY_TRUST_ROOTS must name at least one trusted root certificate")
+    try:
+        trust = TrustStore.from_files(
+            settings.trust_roots, intermediates=settings.trust_intermediates, crls=settings.trust_crls
+        )
+        head = None
+        if settings.head_key_file is not None:
+            password = settings.head_key_password.get_secret_value() if settings.head_key_password else None
+            head = KzEdsDocumentSigner(load_signer(settings.head_key_file, None, password))
+    except EdsError as exc:
+        raise ConfigurationError(f"EDS configuration: {exc.message}") from exc
+    verifier = KzEdsVerifier(trust, accept_test_pki_identifiers=not settings.strict_iin_checksum)
+    return verifier, head

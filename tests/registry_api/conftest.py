@@ -21,7 +21,9 @@ from fastapi import FastAPI
 from registry_api.core.config import Settings, load_settings
 from registry_api.main import create_app
 from registry_api.services.auth import Principal, issue_token
+from registry_api.services.signatures import build_ports
 from registry_api.services.workflow import Role
+from tests.registry_api.pki import TestPki, make_pki
 
 with warnings.catch_warnings():
     # Starlette 1.x deprecates its TestClient over httpx in favour of `httpx2`, which the project does not
@@ -62,6 +64,25 @@ def database_url(request, tmp_path) -> Iterator[str]:
     finally:
         with psycopg.connect(PG_DSN, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+PKI_AT = dt.datetime(2025, 2, 10, tzinfo=dt.UTC)  # dev PKI CRLs are fresh for a week after this
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory) -> TestPki:
+    return make_pki(tmp_path_factory.mktemp("pki-rsa"), algorithm="RSA-SHA256", at=PKI_AT)
+
+
+@pytest.fixture(scope="session")
+def gost_pki(tmp_path_factory) -> TestPki:
+    return make_pki(tmp_path_factory.mktemp("pki-gost"), algorithm="GOST2015-512", at=PKI_AT)
+
+
+@pytest.fixture(scope="session")
+def other_pki(tmp_path_factory) -> TestPki:
+    """A second, untrusted PKI: same shape, different roots."""
+    return make_pki(tmp_path_factory.mktemp("pki-other"), algorithm="RSA-SHA256", at=PKI_AT)
 
 
 @dataclass
@@ -121,8 +142,12 @@ def make_client(database_url, clock):
     """Build the app on the test database with the given ports; closes every client afterwards."""
     clients: list[tuple[TestClient, FastAPI]] = []
 
-    def build(*, verifier, head_signer=None, **overrides) -> tuple[TestClient, Settings]:
+    def build(*, verifier=None, head_signer=None, pki=None, **overrides) -> tuple[TestClient, Settings]:
+        if pki is not None:
+            overrides = {**pki.settings(), **overrides}
         settings = make_settings(database_url, **overrides)
+        if pki is not None:
+            verifier, head_signer = build_ports(settings)
         app = create_app(settings, verifier=verifier, head_signer=head_signer, clock=clock)
         client = TestClient(app, raise_server_exceptions=False)
         clients.append((client, app))
