@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "permitchain.profile_cli",
     "platform_checks.cli",
     "contracts.cli",
+    "registry_api.cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]
