@@ -52,6 +52,8 @@ class RoundState:
     """One round's proposal and the votes received for it, one per validator."""
 
     proposal: Proposal | None = None
+    refused: Hash32 | None = None
+    """Hash of a proposal whose block the node declared invalid: never validated again, nor a second one."""
     prepares: dict[Address, Signed[PreparePayload]] = field(default_factory=dict)
     commits: dict[Address, Commit] = field(default_factory=dict)
     """Commits whose seal is verified once the proposal is known (unverified ones wait here)."""

@@ -342,8 +342,9 @@ class QbftMachine:
             self._reject(proposal.author, RejectReason.WRONG_PROPOSER, f"round {r}")
             return
         existing = self._rounds.get(r)
-        if existing is not None and existing.proposal is not None:
-            if existing.proposal.block.hash == proposal.block.hash:
+        seen = None if existing is None else existing.digest or existing.refused
+        if seen is not None:
+            if seen == proposal.block.hash:
                 self._reject(proposal.author, RejectReason.DUPLICATE, f"proposal round {r}")
             else:
                 self._reject(proposal.author, RejectReason.EQUIVOCATION, f"second proposal in round {r}")
@@ -362,6 +363,8 @@ class QbftMachine:
             self._reject(proposal.author, RejectReason.INVALID_BLOCK, "block names another proposer")
             return
         if not self._block_is_valid(block):
+            # Remember it: re-validating (re-executing) every copy or variant would be a cheap DoS.
+            self._round_state(r).refused = block.hash
             self._reject(proposal.author, RejectReason.INVALID_BLOCK, "rejected by the node")
             return
         if r > self._round:

@@ -143,10 +143,14 @@ def test_message_from_a_non_validator_is_rejected() -> None:
     assert reasons(out) == [RejectReason.NOT_VALIDATOR]
 
 
-def test_invalid_block_is_not_prepared(rig: Rig) -> None:
-    out = rig.deliver(rig.proposal(0, rig.block(0, payload=INVALID_PAYLOAD)))
+def test_invalid_block_is_not_prepared_nor_validated_twice(rig: Rig) -> None:
+    invalid = rig.proposal(0, rig.block(0, payload=INVALID_PAYLOAD))
+    out = rig.deliver(invalid)
     assert reasons(out) == [RejectReason.INVALID_BLOCK]
     assert broadcasts(out) == []
+    assert reasons(rig.deliver(invalid)) == [RejectReason.DUPLICATE]
+    # A second block from the same proposer in the same round is equivocation, even after an invalid one.
+    assert reasons(rig.deliver(rig.proposal(0, rig.block(0, b"other")))) == [RejectReason.EQUIVOCATION]
 
 
 def test_block_claiming_another_proposer_or_height_is_rejected(rig: Rig) -> None:
