@@ -19,7 +19,7 @@ from asn1crypto import cms, core, pem, x509
 
 from kz_eds import oids
 from kz_eds.certificates import key_algorithm_oid, public_key_of
-from kz_eds.exceptions import EdsConfigError
+from kz_eds.exceptions import CertificateParseError, EdsConfigError
 from kz_eds.identifiers import has_valid_check_digit
 from kz_eds.path_validation import validate_path
 from kz_eds.policy import VerificationPolicy
@@ -358,7 +358,7 @@ def verify_cms(
         return _fail(ReasonCode.INPUT_TOO_LARGE, f"input exceeds the {policy.max_input_bytes}-byte limit")
     try:
         return _verify(signature, data=data, trust=trust, policy=policy, now=now)
-    except (_Malformed, *_PARSE_ERRORS) as exc:
+    except (_Malformed, CertificateParseError, *_PARSE_ERRORS) as exc:
         return _fail(
             ReasonCode.MALFORMED_CMS,
             f"the signature is not well-formed CMS ({type(exc).__name__}: {exc})"[:300],

@@ -1,0 +1,68 @@
+import base64
+import datetime as dt
+from typing import Any
+
+import pytest
+from asn1crypto import pem
+
+from kz_eds import ReasonCode, RevocationStatus, VerificationPolicy, sign_attached, sign_detached, verify_cms
+
+from .conftest import GOST, RSA
+
+DOC = "Заявление о выдаче разрешения / Annex 2".encode()
+
+
+@pytest.mark.parametrize("algorithm", [RSA, pytest.param(GOST, marks=pytest.mark.slow)])
+def test_detached_round_trip_with_time_stamp(pki, trust, now, algorithm):
+    signer = pki.signer(algorithm, "legal_first_head")
+    stamp_time = now - dt.timedelta(minutes=3)
+    signature = sign_detached(
+        DOC, signer, signing_time=stamp_time, timestamper=pki.tsa(algorithm).timestamper(stamp_time)
+    )
+    result = verify_cms(signature, data=DOC, trust=trust, policy=VerificationPolicy(), now=now)
+    assert result.valid, result.reasons
+    assert result.signer is not None
+    assert result.signer.algorithm == algorithm
+    assert result.signer.iin == pki.identity(algorithm, "legal_first_head")["iin"]
+    assert result.signer.bin == pki.manifest["legal_entity"]["bin"]
+    assert result.signer.purpose == "signing"
+    assert set(result.signer.roles) == {"legal_entity", "first_head"}
+    assert result.timestamp_time == stamp_time
+    assert result.signing_time == stamp_time
+    assert result.revocation is RevocationStatus.GOOD
+    assert len(result.chain) == 3 and "DEV" in result.chain[-1]
+    # the same signature over another document is refused
+    tampered = verify_cms(signature, data=DOC + b" ", trust=trust, policy=VerificationPolicy(), now=now)
+    assert ReasonCode.MESSAGE_DIGEST_MISMATCH in tampered.codes
+    assert not tampered.valid
+
+
+@pytest.mark.parametrize("algorithm", [RSA, GOST])
+def test_attached_round_trip_returns_the_content(pki, trust, now, algorithm):
+    signature = sign_attached(DOC, pki.signer(algorithm, "individual_entrepreneur"), signing_time=now)
+    result = verify_cms(signature, data=None, trust=trust, policy=VerificationPolicy(), now=now)
+    assert result.valid, result.reasons
+    assert result.content == DOC
+    assert result.signer is not None
+    assert result.timestamp_time is None
+    assert result.signer.roles == ("individual",)
+    assert result.signer.bin is None
+
+
+def test_pem_and_base64_inputs_are_accepted(pki, trust, now):
+    signature = sign_attached(DOC, pki.signer(RSA, "individual_entrepreneur"), signing_time=now)
+    for encoded in (pem.armor("CMS", signature), base64.encodebytes(signature)):
+        result = verify_cms(encoded, data=None, trust=trust, policy=VerificationPolicy(), now=now)
+        assert result.valid, result.reasons
+
+
+def test_json_shape_for_callers(pki, trust, now):
+    signature = sign_detached(DOC, pki.signer(RSA, "legal_employee"), signing_time=now)
+    result = verify_cms(
+        signature, data=DOC, trust=trust, policy=VerificationPolicy(require_right_to_sign=True), now=now
+    )
+    body: dict[str, Any] = result.as_json()
+    assert body["valid"] is False
+    assert body["signer"]["roles"] == ["legal_entity", "employee"]
+    assert body["signer"]["algorithm"] == RSA
+    assert body["reasons"] == [{"code": "no_right_to_sign", "message": result.reasons[0].message}]
