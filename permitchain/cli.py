@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "platform_checks.cli",
     "contracts.cli",
     "registry_api.cli",
+    "kz_eds.cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]
