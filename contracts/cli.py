@@ -20,8 +20,9 @@ from web3 import EthereumTesterProvider, Web3
 
 from contracts.artifacts import ARTIFACTS_DIR
 from contracts.compile import check_artifacts, write_artifacts
-from contracts.deploy import DEFAULT_RECEIPT_TIMEOUT_S, deploy_registries
+from contracts.deploy import deploy_registries
 from contracts.exceptions import ArtifactError, ContractsError
+from contracts.transactions import DEFAULT_RECEIPT_TIMEOUT_S
 
 MAX_KEY_FILE_BYTES = 4096
 

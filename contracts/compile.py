@@ -6,6 +6,7 @@ may run that Vyper 0.4 targets well), so the output does not change with the com
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,13 @@ def compile_contract(name: str, sources_dir: Path = SOURCES_DIR) -> Artifact:
         source = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise CompileError(f"source not found: {path}") from exc
+    return _compile_source(name, source)
+
+
+@functools.lru_cache(maxsize=16)
+def _compile_source(name: str, source: str) -> Artifact:
+    """Compile one source text; cached because the same text always gives the same artifact and a
+    check followed by a write (or a test session) would otherwise pay the compiler twice."""
     relative = f"contracts/src/{name}.vy"
     try:
         out = vyper.compile_code(

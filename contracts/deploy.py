@@ -18,16 +18,17 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
-from eth_utils.address import is_address, to_checksum_address
-from eth_utils.exceptions import ValidationError
-from hexbytes import HexBytes
+from eth_utils.address import to_checksum_address
 from web3 import Web3
-from web3.exceptions import ContractLogicError, TimeExhausted, Web3Exception
 
 from contracts.artifacts import load_artifact
-from contracts.exceptions import DeploymentError
-
-DEFAULT_RECEIPT_TIMEOUT_S = 120.0
+from contracts.exceptions import DeploymentError, InvalidValueError
+from contracts.transactions import (
+    DEFAULT_RECEIPT_TIMEOUT_S,
+    TransactionError,
+    TransactionSender,
+    account_address,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,78 +51,6 @@ class RegistryAddresses:
         }
 
 
-def _checksum(value: str, what: str) -> ChecksumAddress:
-    if not is_address(value):
-        raise DeploymentError(f"{what} is not an address: {value!r}")
-    return to_checksum_address(value)
-
-
-class TransactionSender:
-    """Sends one account's transactions: raw-signed with a local key, or via an unlocked account.
-
-    Nonces are tracked locally after the first read so consecutive deployment steps never race the
-    node's view of pending transactions.
-    """
-
-    def __init__(
-        self,
-        w3: Web3,
-        account: LocalAccount | str,
-        *,
-        gas_price: int | None = None,
-        receipt_timeout_s: float = DEFAULT_RECEIPT_TIMEOUT_S,
-    ) -> None:
-        if gas_price is not None and gas_price < 0:
-            raise DeploymentError("gas price must not be negative")
-        self._w3 = w3
-        self._local = account if isinstance(account, LocalAccount) else None
-        self.address = _checksum(account.address if isinstance(account, LocalAccount) else account, "account")
-        self._gas_price = gas_price
-        self._timeout = receipt_timeout_s
-        self._nonce: int | None = None
-        self.chain_id = int(w3.eth.chain_id)
-
-    def _fee_fields(self) -> dict[str, int]:
-        if self._gas_price is not None:
-            return {"gasPrice": self._gas_price}
-        base_fee = self._w3.eth.get_block("latest").get("baseFeePerGas")
-        if base_fee is None:
-            return {"gasPrice": int(self._w3.eth.gas_price)}
-        # Priority fee 0: validators of a permissioned chain are not paid to include transactions.
-        return {"maxFeePerGas": 2 * int(base_fee), "maxPriorityFeePerGas": 0}
-
-    def _next_nonce(self) -> int:
-        if self._nonce is None:
-            self._nonce = int(self._w3.eth.get_transaction_count(self.address, "pending"))
-        nonce = self._nonce
-        self._nonce += 1
-        return nonce
-
-    def send(self, tx: dict[str, Any], step: str) -> dict[str, Any]:
-        """Complete ``tx`` (from, nonce, chain id, fees, gas), send it, wait and return the receipt."""
-        tx = {**tx, "from": self.address, "chainId": self.chain_id, **self._fee_fields()}
-        try:
-            if "gas" not in tx:
-                tx["gas"] = int(self._w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
-            tx["nonce"] = self._next_nonce()
-            if self._local is not None:
-                signed = self._local.sign_transaction(tx)
-                tx_hash = self._w3.eth.send_raw_transaction(signed.raw_transaction)
-            else:
-                tx_hash = self._w3.eth.send_transaction(tx)  # type: ignore[arg-type]
-            receipt = self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self._timeout)
-        except ContractLogicError as exc:
-            raise DeploymentError(f"{step}: reverted: {exc.message or exc}") from exc
-        except TimeExhausted as exc:
-            raise DeploymentError(f"{step}: no receipt within {self._timeout:g} s") from exc
-        except (Web3Exception, ValidationError, ValueError, OSError) as exc:
-            self._nonce = None  # re-read next time: the node may not have taken this nonce
-            raise DeploymentError(f"{step}: {exc}") from exc
-        if receipt["status"] != 1:
-            raise DeploymentError(f"{step}: transaction {HexBytes(tx_hash).to_0x_hex()} failed")
-        return dict(receipt)
-
-
 def deploy_registries(
     w3: Web3,
     *,
@@ -135,13 +64,23 @@ def deploy_registries(
     ``admin`` deploys and becomes the admin: a local account (raw signed transactions) or the address
     of an account the provider can sign for. Registrars may be given as accounts or addresses.
     """
+    try:
+        return _deploy(w3, admin, registrars, gas_price, receipt_timeout_s)
+    except (TransactionError, InvalidValueError) as exc:
+        raise DeploymentError(exc.message) from exc
+
+
+def _deploy(
+    w3: Web3,
+    admin: LocalAccount | str,
+    registrars: Sequence[LocalAccount | str],
+    gas_price: int | None,
+    receipt_timeout_s: float,
+) -> RegistryAddresses:
     sender = TransactionSender(w3, admin, gas_price=gas_price, receipt_timeout_s=receipt_timeout_s)
-    registrar_addresses = tuple(
-        _checksum(r.address if isinstance(r, LocalAccount) else r, "registrar") for r in registrars
-    )
+    registrar_addresses = tuple(account_address(r, "registrar") for r in registrars)
     if len(set(registrar_addresses)) != len(registrar_addresses):
         raise DeploymentError("registrars contain a duplicate address")
-
     permit_artifact = load_artifact("PermitRegistry")
     issuer_artifact = load_artifact("IssuerRegistry")
     permit_factory = w3.eth.contract(abi=permit_artifact.abi, bytecode=permit_artifact.bytecode)
