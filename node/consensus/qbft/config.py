@@ -24,8 +24,9 @@ class QbftConfig:
     """Round 0 timeout; round ``r`` waits ``request_timeout * 2**r`` ..."""
     max_round_timeout: float = 60.0
     """... but never longer than this."""
-    max_message_bytes: int = 8 * 1024 * 1024
-    """Encoded messages above this size are refused before decoding (a proposal carries a block)."""
+    max_message_bytes: int = 10 * 1024 * 1024
+    """Encoded messages above this size are refused before decoding (a proposal carries a block); the
+    p2p transport's limit for consensus frames is the same 10 MiB."""
     future_height_window: int = 10
     """Messages up to this many heights ahead are buffered; further ahead they are dropped."""
     future_round_window: int = 100

@@ -186,31 +186,42 @@ def test_invalid_blocks_from_a_byzantine_proposer_are_never_committed() -> None:
 
 
 def test_validator_set_changes_between_heights() -> None:
-    six = SimNetwork(KEYS[:6])
-    addresses = [n.address for n in six.nodes]
+    addresses = [n.address for n in SimNetwork(KEYS[:6]).nodes]
+
+    def before_removal(height: int) -> list:
+        # Node 5 joins at height 3 (6 validators, quorum 4); before that it follows as an observer.
+        return addresses[:5] if height < 3 else addresses
+
+    # Remove the validator that proposes height 5, so height 6 starts after a proposer that is gone
+    # (the case that stopped GoQuorum chains, #1728).
+    previous = None
+    for height in range(1, 6):
+        previous = proposer_for_round(before_removal(height), previous, 0)
+    removed = previous
 
     def validators(height: int):
-        if height < 3:
-            return addresses[:5]  # node 5 not yet a validator: it follows as an observer
-        if height < 6:
-            return addresses  # added: 6 validators, quorum 4
-        return addresses[1:]  # node 0 voted out: back to 5
+        return before_removal(height) if height < 6 else [a for a in addresses if a != removed]
 
     net = SimNetwork(KEYS[:6], validators_for_height=validators)
     net.start()
     assert net.run_until(lambda n: alive_reached(n, 9), max_time=200)
     assert_safe(net)
     assert_seals_valid(net)
-    chain = net.nodes[1].chain
+    observer = next(node for node in net.nodes if node.address != removed)
+    chain = observer.chain
+    assert chain[4].block.proposer == removed
     signers_at = {}
     for committed in chain:
-        digest = net.nodes[1].port.seal_hash(committed.block, committed.round)
+        digest = observer.port.seal_hash(committed.block, committed.round)
         signers_at[committed.block.number] = {recover_address(digest, s) for s in committed.seals}
     assert all(len(signers_at[h]) >= 4 for h in range(3, 6))
-    assert all(addresses[0] not in signers_at[h] for h in range(6, 10))
+    assert all(removed not in signers_at[h] for h in range(6, 10))
     assert any(addresses[5] in signers_at[h] for h in range(3, 10))
+    # Height 6 went to the validator after the removed one, in round 0: no stall.
+    assert chain[5].round == 0
+    assert chain[5].block.proposer == proposer_for_round(validators(6), removed, 0)
     # The removed validator keeps following the chain without voting.
-    assert net.nodes[0].head_number >= 9
+    assert net.nodes[addresses.index(removed)].head_number >= 9
 
 
 def test_validators_restarted_mid_round_never_equivocate() -> None:
