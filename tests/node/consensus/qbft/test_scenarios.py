@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from eth_typing import Address
 
 from node.consensus.qbft.actions import RejectReason
 from node.consensus.qbft.config import QbftConfig
@@ -188,7 +189,7 @@ def test_invalid_blocks_from_a_byzantine_proposer_are_never_committed() -> None:
 def test_validator_set_changes_between_heights() -> None:
     addresses = [n.address for n in SimNetwork(KEYS[:6]).nodes]
 
-    def before_removal(height: int) -> list:
+    def before_removal(height: int) -> list[Address]:
         # Node 5 joins at height 3 (6 validators, quorum 4); before that it follows as an observer.
         return addresses[:5] if height < 3 else addresses
 
