@@ -129,3 +129,11 @@ def test_unfunded_key_fails_with_a_clear_error():
     w3 = _chain()
     with pytest.raises(DeploymentError, match="deploy PermitRegistry"):
         deploy_registries(w3, admin=Account.create(), registrars=[])
+
+
+def test_issuer_registry_needs_a_permit_registry():
+    w3 = _chain()
+    artifact = load_artifact("IssuerRegistry")
+    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    with revert_reason("zero permit registry"):
+        factory.constructor("0x" + "00" * 20).transact({"from": next(iter(w3.eth.accounts))})
