@@ -293,11 +293,21 @@ async def poll_heads(
                 polls[reading.source].append((reading.observed_at, reading.value))
             else:
                 errors[reading.source] = reading.error or "failed"
+    waited = (clock() - start).total_seconds()
+    finals = [series[-1][1] for series in polls.values() if series[-1][1] is not None]
+    common: dict[str, Reading] = {}
+    if finals:
+        height = hex(min(finals))
+        readings = await asyncio.gather(
+            *(read(c, "eth_getBlockByNumber", [height, False], _block_hash, clock) for c in clients)
+        )
+        common = {r.source: r for r in readings}
     return HeadPolls(
         polls=polls,
         window_s=settings.liveness_window_s,
-        waited_s=(clock() - start).total_seconds(),
+        waited_s=waited,
         errors=errors,
+        common_block=common,
     )
 
 

@@ -93,6 +93,8 @@ class HeadPolls:
     window_s: float
     waited_s: float
     errors: Mapping[str, str] = field(default_factory=dict)
+    common_block: Mapping[str, Reading] = field(default_factory=dict)
+    """Each node's hash of the highest block all heads reached: nodes on one chain agree on it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """Check 6: the network produces blocks within the window and the nodes keep up with each other.
 
 Every node's head must move past where it was at the start, and at the end all heads must lie within
-``max_head_lag`` blocks. A head that goes backwards is named (a node that lies or reorganises).
+``max_head_lag`` blocks. A head that goes backwards is named (a node that lies or reorganises), and
+all nodes must report the same hash for the highest block they all reached: live but forked nodes
+(split brain) are not one network.
 """
 
 from __future__ import annotations
@@ -36,6 +38,13 @@ def check_liveness(polls: HeadPolls, urls: Sequence[str], max_head_lag: int) -> 
         if url in polls.errors:
             evidence.append(Evidence(url, "eth_blockNumber", None, error=polls.errors[url]))
     lag = (max(finals.values()) - min(finals.values())) if finals else None
+    common_hashes: dict[str, list[str]] = {}
+    for url in urls:
+        reading = polls.common_block.get(url)
+        if reading is not None:
+            evidence.append(reading.evidence())
+            if reading.ok:
+                common_hashes.setdefault(reading.value, []).append(url)
     facts = {
         "window_s": polls.window_s,
         "waited_s": round(polls.waited_s, 3),
@@ -44,6 +53,8 @@ def check_liveness(polls: HeadPolls, urls: Sequence[str], max_head_lag: int) -> 
         "max_head_lag": max_head_lag,
         "stalled": stalled,
         "went_backwards": backwards,
+        "common_block": (min(finals.values()) if finals else None),
+        "common_block_hashes": common_hashes,
     }
     ev = tuple(evidence)
     if not urls:
@@ -56,6 +67,9 @@ def check_liveness(polls: HeadPolls, urls: Sequence[str], max_head_lag: int) -> 
         return CheckResult(CheckId.LIVENESS, CheckStatus.FAIL, summary, facts, ev)
     if backwards:
         summary = f"head went backwards on: {', '.join(backwards)}"
+        return CheckResult(CheckId.LIVENESS, CheckStatus.FAIL, summary, facts, ev)
+    if len(common_hashes) > 1:
+        summary = f"nodes disagree on block {facts['common_block']}: the chain has forked"
         return CheckResult(CheckId.LIVENESS, CheckStatus.FAIL, summary, facts, ev)
     if lag is not None and lag > max_head_lag:
         summary = f"heads {lag} blocks apart, at most {max_head_lag} allowed"

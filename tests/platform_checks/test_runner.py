@@ -265,3 +265,29 @@ def test_service_settings_refuse_loopback_endpoints(rule_profile: RuleProfile, f
     assert reach.status is CheckStatus.FAIL
     assert any(e.error and "non-public" in e.error for e in reach.evidence)
     assert outcome.verdict is CheckStatus.FAIL
+
+
+def test_forked_nodes_fail_liveness(rule_profile: RuleProfile, fake_time: FakeTime) -> None:
+    keys = make_keys(5)
+    main_chain, fork_chain = Chain("qbft", keys), Chain("qbft", keys)
+    main_chain.mine(10)
+    fork_chain.mine(10)
+    assert main_chain.blocks == fork_chain.blocks
+    other_proposer = [keys[4], keys[0], keys[1], keys[2]]
+    fork_chain.mine(2, sealers=other_proposer)
+    main_chain.mine(2)
+    ids = [f"{i:02x}".ljust(128, "c") for i in range(5)]
+    backends = [
+        NodeBackend(main_chain if i < 3 else fork_chain, ids[i], peers=[p for p in ids if p != ids[i]])
+        for i in range(5)
+    ]
+    fake_time.on_sleep.extend(
+        [lambda: main_chain.mine(1), lambda: fork_chain.mine(1, sealers=other_proposer)]
+    )
+    with serve_many([json_responder(b) for b in backends]) as servers:
+        outcome = run([s.url for s in servers], rule_profile, fake_time)
+    assert by_id(outcome)[CheckId.ONE_NETWORK].status is CheckStatus.PASS
+    liveness = by_id(outcome)[CheckId.LIVENESS]
+    assert liveness.status is CheckStatus.FAIL
+    assert "forked" in liveness.summary
+    assert sorted(len(v) for v in liveness.facts["common_block_hashes"].values()) == [2, 3]
