@@ -243,3 +243,17 @@ def shape_responder(result: Any) -> Responder:
         send_json(handler, {"jsonrpc": "2.0", "id": request.get("id"), "result": result})
 
     return respond
+
+
+def lying_identity_responder(backend: NodeBackend, claimed_id: str) -> Responder:
+    """The same node, but claiming another identity in ``admin_nodeInfo`` (a proxy that lies)."""
+    honest = json_responder(backend)
+
+    def respond(handler: BaseHTTPRequestHandler, request: dict[str, Any]) -> None:
+        if request.get("method") == "admin_nodeInfo":
+            info = {"enode": f"enode://{claimed_id}@127.0.0.1:30303", "id": claimed_id}
+            send_json(handler, {"jsonrpc": "2.0", "id": request.get("id"), "result": info})
+        else:
+            honest(handler, request)
+
+    return respond

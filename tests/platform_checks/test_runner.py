@@ -18,6 +18,7 @@ from tests.platform_checks.conftest import FakeTime, build_backends, local_setti
 from tests.platform_checks.rpc_servers import (
     NodeBackend,
     json_responder,
+    lying_identity_responder,
     raw_responder,
     serve,
     serve_many,
@@ -291,3 +292,17 @@ def test_forked_nodes_fail_liveness(rule_profile: RuleProfile, fake_time: FakeTi
     assert liveness.status is CheckStatus.FAIL
     assert "forked" in liveness.summary
     assert sorted(len(v) for v in liveness.facts["common_block_hashes"].values()) == [2, 3]
+
+
+def test_one_node_claiming_five_identities_is_caught_by_the_filter_probe(
+    rule_profile: RuleProfile, fake_time: FakeTime
+) -> None:
+    chain, (backend,) = build_backends("qbft", 1, validators=5)
+    claimed = [f"{i:02x}".ljust(128, "d") for i in range(5)]
+    with serve_many([lying_identity_responder(backend, c) for c in claimed]) as servers:
+        fake_time.on_sleep.append(lambda: chain.mine(1))
+        outcome = run([s.url for s in servers], rule_profile, fake_time)
+    distinct = by_id(outcome)[CheckId.DISTINCT_NODES]
+    assert distinct.status is CheckStatus.FAIL
+    assert distinct.facts["duplicates"] == [[s.url for s in servers]]
+    assert by_id(outcome)[CheckId.NODE_COUNT].status is CheckStatus.FAIL
