@@ -142,7 +142,10 @@ class OutboxEvent(Base):
 
     __tablename__ = "outbox"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # ``seq`` orders events as they were written (several can share one ``created_at``); ``id`` is the
+    # public event id the receiver deduplicates by.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
     event_type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -53,7 +53,7 @@ def deliver_due(
         due = session.scalars(
             select(OutboxEvent.id)
             .where(OutboxEvent.delivered_at.is_(None), OutboxEvent.next_attempt_at <= now)
-            .order_by(OutboxEvent.created_at, OutboxEvent.id)
+            .order_by(OutboxEvent.seq)
             .limit(batch)
         ).all()
     for event_id in due:

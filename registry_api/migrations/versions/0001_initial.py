@@ -179,6 +179,7 @@ def upgrade() -> None:
 
     op.create_table(
         "outbox",
+        sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("application_id", sa.Integer(), nullable=True),
         sa.Column("event_type", sa.String(length=64), nullable=False),
@@ -191,7 +192,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["application_id"], ["applications.id"], name=op.f("fk_outbox_application_id_applications")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("id", name=op.f("uq_outbox_id")),
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_application_id"), ["application_id"], unique=False)

@@ -77,7 +77,7 @@ def _outbox_stages(client, number):
     with client.app.state.sessions() as s:
         app = s.scalars(select(Application).where(Application.number == number)).one()
         rows = s.scalars(
-            select(OutboxEvent).where(OutboxEvent.application_id == app.id).order_by(OutboxEvent.created_at)
+            select(OutboxEvent).where(OutboxEvent.application_id == app.id).order_by(OutboxEvent.seq)
         ).all()
         audits = s.scalar(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.application_id == app.id)

@@ -4,10 +4,7 @@ then recovers; nothing is lost, retries back off, every POST carries the event i
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -16,48 +13,15 @@ from sqlalchemy import select
 from registry_api.core.db import make_engine, migrate, session_factory
 from registry_api.models.tables import OutboxEvent
 from registry_api.services.outbox import backoff, deliver_due
+from tests.registry_api.receiver import running_receiver
 
 T0 = dt.datetime(2025, 2, 12, 5, 0, tzinfo=dt.UTC)
 
 
-class Receiver(ThreadingHTTPServer):
-    """A local stand-in for the state monitoring system: can be switched down (503) and up."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.down = True
-        self.received: list[tuple[str, dict[str, object]]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/events"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: Receiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.server.down:
-            self.send_response(503)
-            self.end_headers()
-            return
-        self.server.received.append((self.headers["Idempotency-Key"], json.loads(body)))
-        self.send_response(202)
-        self.end_headers()
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
 def receiver():
-    server = Receiver()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running_receiver() as server:
+        yield server
 
 
 @pytest.fixture
@@ -111,7 +75,7 @@ def test_events_survive_an_outage_and_are_delivered_once_it_recovers(sessions, r
     assert [body["id"] for _, body in receiver.received] == ids
     assert [body["payload"]["i"] for _, body in receiver.received] == [0, 1, 2]
     with sessions() as s:
-        rows = s.scalars(select(OutboxEvent).order_by(OutboxEvent.created_at)).all()
+        rows = s.scalars(select(OutboxEvent).order_by(OutboxEvent.seq)).all()
         assert all(r.delivered_at is not None and r.attempts == 3 and r.last_error is None for r in rows)
 
 
