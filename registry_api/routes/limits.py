@@ -23,15 +23,13 @@ class BodySizeLimit:
             await self._reject(send)
             return
         received = 0
-        too_large = False
 
         async def limited() -> Message:
-            nonlocal received, too_large
+            nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    too_large = True
                     raise _TooLarge
             return message
 

@@ -343,6 +343,9 @@ def act(
     if action is Action.SIGN:
         if ports.head_signer is None:
             raise Conflict("no head signing key is configured", code="head_key_missing")
+        if ports.head_signer.signer.iin != principal.iin:
+            # The configured key is the head's own EDS: nobody else may make it sign (R-RES-1).
+            raise Forbidden("only the holder of the configured head key may sign", code="head_key_mismatch")
         document = issue_result_document(
             session, app=app, ports_settings=ports.settings, signer=ports.head_signer, now=now
         )

@@ -187,6 +187,12 @@ def decide(
     local_day = calendar.local(at).date()
     new_schedule = schedule
     notice_late = False
+    if action is Action.REGISTER and local_day < schedule.registration_day:
+        # R-REG-3: a request that arrived after hours or on a day off is received the next working day.
+        raise IllegalTransition(
+            f"this request is received on {schedule.registration_day.isoformat()} (R-REG-3)",
+            code="registration_not_open",
+        )
     if action is Action.COMPLETE:
         new_schedule = replace(schedule, examination_due=calendar.deadline_end(local_day, terms.examination))
     elif action is Action.PRELIMINARY_REFUSAL:

@@ -221,6 +221,10 @@ def test_after_hours_submission_counts_from_the_next_working_day(rsa, clock) -> 
     clock.set(2025, 2, 14, 19, 5)  # Friday evening
     app = rsa.submit().json()
     assert app["deadlines"]["registration_day"] == "2025-02-17"
+    clock.set(2025, 2, 15, 10)  # nobody registers it on Saturday
+    assert rsa.step("officer", "register", expect=409)["code"] == "registration_not_open"
+    clock.set(2025, 2, 17, 9, 30)
+    assert rsa.step("officer", "register")["status"] == "registered"
     cal, terms = rsa.settings.calendar, rsa.settings.profile.deadlines
     assert dt.datetime.fromisoformat(app["deadlines"]["service_term_due"]) == cal.deadline_end(
         dt.date(2025, 2, 17), terms.service_term
@@ -354,3 +358,42 @@ def test_staff_and_applicants_see_only_what_they_may(rsa, clock) -> None:
     assert rsa.step("auditor", "register", expect=403)["code"] == "role_not_allowed"
     assert rsa.step("head", "register", expect=403)["code"] == "role_not_allowed"
     assert rsa.step("officer", "sign", expect=403)["code"] == "role_not_allowed"
+
+
+def test_only_the_holder_of_the_head_key_signs(rsa, clock) -> None:
+    _to_examination(rsa, clock)
+    rsa.step("officer", "approve")
+    deputy = Principal(iin="921029350851", bin=rsa.pki.regulator_bin, role=Role.HEAD)
+    response = rsa.client.post(
+        f"/v1/regulator/requests/{rsa.number}/sign", headers=bearer(rsa.settings, deputy, clock.now)
+    )
+    assert (response.status_code, response.json()["code"]) == (403, "head_key_mismatch")
+    assert rsa.view()["status"] == "permit_pending_signature"
+
+
+def test_complaint_after_a_refusal(rsa, clock) -> None:
+    rsa.submit()
+    rsa.step("officer", "register")
+    rsa.step("officer", "completeness", {"complete": False, "missing_documents": ["backing document"]})
+    filed = rsa.client.post(
+        "/v1/complaints",
+        headers=rsa.headers("applicant"),
+        json={"application_number": rsa.number, "addressee": "provider", "text": "The extract was attached."},
+    )
+    assert filed.status_code == 201, filed.json()
+    complaint = filed.json()
+    assert complaint["status"] == "filed" and complaint["review_due"] and complaint["forward_due"]
+    decided = rsa.client.post(
+        f"/v1/regulator/complaints/{complaint['id']}/decision",
+        headers=rsa.headers("officer"),
+        json={"decision": "forwarded", "outcome": "sent with the case file"},
+    )
+    assert decided.json()["status"] == "forwarded"
+    mine = rsa.client.get("/v1/complaints", headers=rsa.headers("applicant")).json()
+    assert [(c["id"], c["status"], c["application_number"]) for c in mine] == [
+        (complaint["id"], "forwarded", rsa.number)
+    ]
+    audit = rsa.client.get(
+        f"/v1/regulator/requests/{rsa.number}/audit", headers=rsa.headers("auditor")
+    ).json()
+    assert [a["action"] for a in audit][-2:] == ["complaint_filed", "complaint_forwarded"]

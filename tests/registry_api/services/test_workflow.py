@@ -153,3 +153,16 @@ def test_timeliness_moves_from_on_time_to_at_risk_to_late(cal) -> None:
     assert timeliness(Status.REGISTERED, s, now=at(11), calendar=cal, at_risk_days=1) is Timeliness.AT_RISK
     assert timeliness(Status.REGISTERED, s, now=at(12, 19), calendar=cal, at_risk_days=1) is Timeliness.LATE
     assert timeliness(Status.PERMIT_ISSUED, s, now=at(28), calendar=cal, at_risk_days=1) is Timeliness.ON_TIME
+
+
+def test_a_request_cannot_be_registered_before_its_registration_day(cal) -> None:
+    s = initial_schedule(at(14, 20), calendar=cal)  # Friday evening: received Monday 17th
+    saturday = dt.datetime(2025, 2, 15, 10, tzinfo=ASTANA)
+    with pytest.raises(IllegalTransition) as e:
+        decide(Status.ACCEPTED, Action.REGISTER, at=saturday, schedule=s, calendar=cal)
+    assert e.value.code == "registration_not_open"
+    monday = dt.datetime(2025, 2, 17, 9, 5, tzinfo=ASTANA)
+    assert (
+        decide(Status.ACCEPTED, Action.REGISTER, at=monday, schedule=s, calendar=cal).status
+        is Status.REGISTERED
+    )
