@@ -161,6 +161,8 @@ def check_ocsp(
         )
     except FetchError as exc:
         return RevocationCheck(RevocationStatus.UNKNOWN, problems=(f"OCSP: {exc.message}",))
+    except (OSError, ValueError) as exc:  # a fetcher outside our contract: still only "unknown"
+        return RevocationCheck(RevocationStatus.UNKNOWN, problems=(f"OCSP: fetch failed ({exc})",))
     problem = "OCSP: "
     try:
         if len(raw) > MAX_OCSP_RESPONSE_BYTES:

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 from asn1crypto import cms, x509
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -71,11 +71,11 @@ class _FileSigner:
         return f"{type(self).__name__}(certificate serial {self._certificate.serial_number:x})"
 
     @classmethod
-    def from_pkcs12(cls, path: Path, password: str) -> _FileSigner:
+    def from_pkcs12(cls, path: Path, password: str) -> Self:
         return cls(read_key_files(path, None, password))
 
     @classmethod
-    def from_pem(cls, key_path: Path, certificate_path: Path, password: str | None = None) -> _FileSigner:
+    def from_pem(cls, key_path: Path, certificate_path: Path, password: str | None = None) -> Self:
         return cls(read_key_files(key_path, certificate_path, password))
 
     @property

@@ -166,7 +166,11 @@ class TrustStore:
                 return cached.crl
         if self.fetcher is None:  # pragma: no cover - the constructor refuses this combination
             raise FetchError("no fetcher configured")
-        crl = load_crl(self.fetcher(url))
+        try:
+            raw = self.fetcher(url)
+        except (OSError, ValueError) as exc:  # a fetcher outside our contract: report, do not crash
+            raise FetchError(f"cannot fetch {url}: {exc}") from exc
+        crl = load_crl(raw)
         with self._lock:
             self._cache[url] = _CachedCrl(crl, now)
         return crl

@@ -131,17 +131,20 @@ class TimeStampAuthority:
                 hash_algorithm=algorithm, hashed_message=hashed, gen_time=gen_time, nonce=nonce
             )
         except (ValueError, TypeError, KeyError, TimestampError) as exc:
-            rejection: bytes = tsp.TimeStampResp(
-                {
-                    "status": {
-                        "status": "rejection",
-                        "status_string": [str(exc)[:200]],
-                        "fail_info": {"bad_request"},
-                    }
-                }
+            status = tsp.PKIStatusInfo(
+                {"status": "rejection", "status_string": [str(exc)[:200]], "fail_info": {"bad_request"}}
             ).dump()
-            return rejection
+            # asn1crypto marks timeStampToken mandatory; RFC 3161 omits it on rejection, so wrap by hand
+            return _der_sequence(status)
         granted: bytes = tsp.TimeStampResp(
             {"status": {"status": "granted"}, "time_stamp_token": cms.ContentInfo.load(token)}
         ).dump()
         return granted
+
+
+def _der_sequence(body: bytes) -> bytes:
+    size = len(body)
+    if size < 0x80:
+        return b"\x30" + bytes([size]) + body
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return b"\x30" + bytes([0x80 | len(length)]) + length + body

@@ -1,0 +1,72 @@
+"""Real NCA RK test PKI material: the profile, the key container and a full CMS round trip."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from kz_eds import (
+    GostFileSigner,
+    KeyLoadError,
+    ReasonCode,
+    TrustStore,
+    VerificationPolicy,
+    parse_kz_certificate,
+    sign_attached,
+    verify_cms,
+)
+from kz_eds.certificates import load_certificate
+from kz_eds.key_containers import read_pkcs12, write_pkcs12
+
+DATA = Path(__file__).parent / "data"
+P12 = DATA / "nca_test_gost2015_individual.p12"
+NCA_PASSWORD = "Aa123456"  # published with NCANode's test suite; a test PKI key
+WHILE_VALID = dt.datetime(2022, 8, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def test_nca_individual_certificate_profile():
+    profile = parse_kz_certificate((DATA / "nca_test_gost2015_individual.cer").read_bytes())
+    assert profile.iin == "123456789012"  # SERIALNUMBER=IIN… on OID 2.5.4.5
+    assert profile.bin is None
+    assert profile.common_name == "ТЕСТТОВ ТЕСТТ"
+    assert profile.surname == "ТЕСТТОВ"
+    assert profile.given_name == "ТЕСТТОВИЧ"
+    assert profile.purpose == "signing"
+    assert profile.roles == ("individual",)
+    assert profile.policies == ("1.2.398.3.3.2",)  # GOST-2015 certificates carry only the NCA arc
+    assert profile.algorithm == "GOST2015-512"
+    # real NCA signing certificates also carry keyEncipherment (KZ-FACTS lists only DS + NR)
+    assert profile.key_usage == {"digital_signature", "non_repudiation", "key_encipherment"}
+
+
+def test_nca_issuing_ca_profile_reads_kazakh_letters():
+    profile = parse_kz_certificate((DATA / "nca_test_gost_2022_issuing.cer").read_bytes())
+    assert profile.common_name == "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) TEST 2022"
+    assert profile.is_ca
+    assert profile.issuer == "CN=НЕГІЗГІ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) TEST 2022, C=KZ"
+
+
+def test_nca_key_container_opens_and_matches_its_certificate():
+    material = read_pkcs12(P12.read_bytes(), NCA_PASSWORD)
+    assert material.certificate.dump() == (DATA / "nca_test_gost2015_individual.cer").read_bytes()
+    assert "secret" in repr(material)
+    with pytest.raises(KeyLoadError, match="wrong password"):
+        read_pkcs12(P12.read_bytes(), "wrong")
+    # re-wrapping into our own container keeps the key
+    again = read_pkcs12(write_pkcs12(material, "new-password"), "new-password")
+    assert again.key == material.key
+
+
+def test_cms_made_with_the_real_nca_key_verifies_against_the_nca_ca():
+    signer = GostFileSigner.from_pkcs12(P12, NCA_PASSWORD)
+    signature = sign_attached(b"NCA test", signer, signing_time=WHILE_VALID)
+    ca = load_certificate((DATA / "nca_test_gost_2022_issuing.cer").read_bytes())
+    trust = TrustStore(roots=[ca])
+    lenient = VerificationPolicy(accept_test_pki_identifiers=True, require_revocation_check=False)
+    result = verify_cms(signature, data=None, trust=trust, policy=lenient, now=WHILE_VALID)
+    assert result.valid, result.reasons
+    assert result.signer is not None and result.signer.iin == "123456789012"
+    strict = VerificationPolicy(require_revocation_check=False)
+    assert verify_cms(signature, data=None, trust=trust, policy=strict, now=WHILE_VALID).codes == {
+        ReasonCode.IDENTIFIER_INVALID
+    }
