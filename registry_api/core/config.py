@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     trust_intermediates: list[Path] = Field(default_factory=list)
     trust_crls: list[Path] = Field(default_factory=list)
     strict_iin_checksum: bool = True
+    dev_pki_dir: Path | None = None  # dev/test only: trust and head key from a kz_eds dev PKI folder
     head_key_file: Path | None = None
     head_key_password: SecretStr | None = None
 
@@ -93,6 +94,8 @@ class Settings(BaseSettings):
                 )
             if not secret:
                 self.token_secret = SecretStr(secrets.token_urlsafe(MIN_SECRET_LENGTH))
+        if self.dev_pki_dir is not None and self.environment not in ("dev", "test"):
+            raise ValueError("REGISTRY_DEV_PKI_DIR is for dev/test only; configure trust files in production")
         if self.staff and not self.regulator_bin:
             raise ValueError("REGISTRY_REGULATOR_BIN is required when staff roles are configured")
         return self

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from kz_eds import (
+    DevPki,
     EdsError,
     TrustStore,
     VerificationPolicy,
@@ -131,17 +132,35 @@ class KzEdsDocumentSigner:
 
 
 def build_ports(settings: Settings) -> tuple[KzEdsVerifier, KzEdsDocumentSigner | None]:
-    """The verifier from the configured trust files and the head's signer from its key file."""
-    if not settings.trust_roots:
-        raise ConfigurationError("REGISTRY_TRUST_ROOTS must name at least one trusted root certificate")
+    """The verifier from the configured trust files and the head's signer from its key file.
+
+    In dev/test, ``dev_pki_dir`` (made by ``permitchain pki init``) supplies both: every algorithm's
+    roots, intermediates and CRLs, and the regulator head's RSA key.
+    """
     try:
-        trust = TrustStore.from_files(
-            settings.trust_roots, intermediates=settings.trust_intermediates, crls=settings.trust_crls
-        )
-        head = None
-        if settings.head_key_file is not None:
-            password = settings.head_key_password.get_secret_value() if settings.head_key_password else None
-            head = KzEdsDocumentSigner(load_signer(settings.head_key_file, None, password))
+        if settings.dev_pki_dir is not None:
+            pki = DevPki.load(settings.dev_pki_dir)
+            algorithms = pki.manifest.get("algorithms")
+            trust = pki.trust_store(algorithms=list(algorithms) if isinstance(algorithms, dict) else ())
+            head_ident = pki.identity("RSA-SHA256", "regulator_head")
+            head: KzEdsDocumentSigner | None = KzEdsDocumentSigner(
+                load_signer(pki.path(head_ident["p12"]), None, pki.password)
+            )
+        else:
+            if not settings.trust_roots:
+                raise ConfigurationError(
+                    "REGISTRY_TRUST_ROOTS must name at least one trusted root certificate "
+                    "(or, in dev, REGISTRY_DEV_PKI_DIR a kz_eds dev PKI folder)"
+                )
+            trust = TrustStore.from_files(
+                settings.trust_roots, intermediates=settings.trust_intermediates, crls=settings.trust_crls
+            )
+            head = None
+            if settings.head_key_file is not None:
+                secret = settings.head_key_password
+                head = KzEdsDocumentSigner(
+                    load_signer(settings.head_key_file, None, secret.get_secret_value() if secret else None)
+                )
     except EdsError as exc:
         raise ConfigurationError(f"EDS configuration: {exc.message}") from exc
     verifier = KzEdsVerifier(trust, accept_test_pki_identifiers=not settings.strict_iin_checksum)

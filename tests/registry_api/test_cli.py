@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
@@ -32,6 +31,13 @@ def test_bad_settings_are_an_error_message_not_a_traceback(monkeypatch, capsys) 
     assert err.startswith("error: invalid settings") and "Traceback" not in err
 
 
+def test_production_refuses_a_dev_pki(monkeypatch, capsys, pki) -> None:
+    monkeypatch.setenv("REGISTRY_TOKEN_SECRET", "s" * 40)
+    monkeypatch.setenv("REGISTRY_DEV_PKI_DIR", str(pki.dev.directory))
+    assert main(["api", "--migrate-only"]) == 1
+    assert "dev/test only" in capsys.readouterr().err
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -41,16 +47,8 @@ def _free_port() -> int:
 @pytest.mark.slow
 def test_serves_openapi_over_http(tmp_path, pki) -> None:
     port = _free_port()
-    settings = pki.settings()
-    env = {
-        **os.environ,
-        "REGISTRY_ENVIRONMENT": "dev",
-        "REGISTRY_TRUST_ROOTS": json.dumps([str(p) for p in settings["trust_roots"]]),
-        "REGISTRY_TRUST_INTERMEDIATES": json.dumps([str(p) for p in settings["trust_intermediates"]]),
-        "REGISTRY_TRUST_CRLS": json.dumps([str(p) for p in settings["trust_crls"]]),
-        "REGISTRY_HEAD_KEY_FILE": str(settings["head_key_file"]),
-        "REGISTRY_HEAD_KEY_PASSWORD": str(settings["head_key_password"]),
-    }
+    # The newcomer's path: a dev PKI folder supplies the trust store and the head's key.
+    env = {**os.environ, "REGISTRY_ENVIRONMENT": "dev", "REGISTRY_DEV_PKI_DIR": str(pki.dev.directory)}
     url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "permitchain.cli", "api", "--port", str(port), "--database-url", url],
