@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -55,6 +56,9 @@ from node.genesis import GenesisConfig
 from node.storage.lmdb_store import LmdbStore, StagedChainDatabase
 
 DEFAULT_LOG_RANGE_CAP = 10_000
+RECENT_BLOCKS_CACHED = 32
+"""Blocks whose receipt records stay decoded: a receipt needs its whole block (cumulative gas, log
+positions), and clients ask for receipts of recent blocks over and over."""
 DEFAULT_CALL_GAS = 50_000_000
 NODE_NAMESPACE = "node"
 GENESIS_KEY = b"genesis-hash"
@@ -99,6 +103,8 @@ class ChainService(ChainServiceAPI):
         self._lock = threading.RLock()
         self._executed: set[Hash32] = set()
         self._listeners: list[CommitListener] = []
+        self._records: OrderedDict[Hash32, list[ReceiptRecord]] = OrderedDict()
+        self._blocks: OrderedDict[Hash32, BlockAPI] = OrderedDict()
         base_db = AtomicDB(StagedChainDatabase(store))
         chain_class = BftChain.configure(chain_id=genesis.chain_id)
         chaindb = chain_class.get_chaindb_class()(base_db)
@@ -188,15 +194,28 @@ class ChainService(ChainServiceAPI):
             canonical = self.header_by_number(header.block_number)
             return header if canonical is not None and canonical.hash == header.hash else None
 
+    def _block(self, header: BlockHeaderAPI) -> BlockAPI:
+        # Decoding a block re-reads its transaction trie; recent blocks are asked for again and again.
+        block_hash = Hash32(header.hash)
+        block = self._blocks.get(block_hash)
+        if block is None:
+            block = self._chain.get_block_by_header(header)
+            self._blocks[block_hash] = block
+            while len(self._blocks) > RECENT_BLOCKS_CACHED:
+                self._blocks.popitem(last=False)
+        else:
+            self._blocks.move_to_end(block_hash)
+        return block
+
     def block_by_number(self, number: int) -> BlockAPI | None:
         with self._lock:
             header = self.header_by_number(number)
-            return None if header is None else self._chain.get_block_by_header(header)
+            return None if header is None else self._block(header)
 
     def block_by_hash(self, block_hash: Hash32) -> BlockAPI | None:
         with self._lock:
             header = self.header_by_hash(block_hash)
-            return None if header is None else self._chain.get_block_by_header(header)
+            return None if header is None else self._block(header)
 
     def validators_after(self, block_number: int) -> tuple[Address, ...]:
         """Return the validator set that seals block ``block_number + 1``."""
@@ -222,16 +241,27 @@ class ChainService(ChainServiceAPI):
             location = self.transaction_location(tx_hash)
             if location is None:
                 return None
-            block = self.block_by_number(location.block_number)
-            if block is None:
-                return None
-            records = block_receipt_records(block, block.get_receipts(self._chain.chaindb))
+            records = self._records.get(location.block_hash)
+            if records is None:
+                block = self.block_by_number(location.block_number)
+                if block is None:
+                    return None
+                records = self.block_receipts(block)
             return records[location.index]
 
     def block_receipts(self, block: BlockAPI) -> list[ReceiptRecord]:
-        """Return the receipt records of a committed block."""
+        """Return the receipt records of a committed block (cached for recent blocks)."""
         with self._lock:
-            return block_receipt_records(block, block.get_receipts(self._chain.chaindb))
+            block_hash = Hash32(block.hash)
+            records = self._records.get(block_hash)
+            if records is None:
+                records = block_receipt_records(block, block.get_receipts(self._chain.chaindb))
+                self._records[block_hash] = records
+                while len(self._records) > RECENT_BLOCKS_CACHED:
+                    self._records.popitem(last=False)
+            else:
+                self._records.move_to_end(block_hash)
+            return records
 
     def logs(self, log_filter: LogFilter) -> list[LogRecord]:
         with self._lock:
@@ -258,8 +288,8 @@ class ChainService(ChainServiceAPI):
             for header in headers:
                 if not self._bloom_may_match(header, log_filter):
                     continue
-                block = self._chain.get_block_by_header(header)
-                for record in block_receipt_records(block, block.get_receipts(self._chain.chaindb)):
+                block = self._block(header)
+                for record in self.block_receipts(block):
                     found.extend(log for log in record.logs if log_matches(log, log_filter))
             return found
 

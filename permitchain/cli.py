@@ -24,6 +24,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "contracts.cli",
     "registry_api.cli",
     "kz_eds.cli",
+    "node.cli",
+    "node.devnet.cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -1,0 +1,72 @@
+"""The node's answer to the RPC layer's :class:`~node.rpc.admin_api.NodeAdminAPI`.
+
+Until the p2p transport is wired in, a node has no peers and is never syncing; its identity is its
+validator key's public key (the id Besu shows for a node is also its secp256k1 public key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from eth_keys.datatypes import PublicKey
+from eth_typing import Address
+
+from node.genesis import GenesisConfig
+from node.permissioning import AccountAllowlist
+from node.rpc.admin_api import NodeAdminAPI, NodeInfo, PeerView, SyncProgress
+
+
+def besu_style_genesis_config(genesis: GenesisConfig) -> Mapping[str, object]:
+    """Return the ``config`` object ``admin_nodeInfo`` shows: chain id, forks, and a ``qbft`` block."""
+    return {
+        "chainId": genesis.chain_id,
+        "pragueTime": 0,
+        "qbft": {
+            "blockperiodseconds": genesis.bft.block_period_seconds,
+            "emptyblockperiodseconds": genesis.bft.empty_block_period_seconds,
+            "requesttimeoutseconds": genesis.bft.request_timeout_seconds,
+        },
+    }
+
+
+class NodeAdmin(NodeAdminAPI):
+    def __init__(
+        self,
+        *,
+        public_key: PublicKey,
+        name: str,
+        host: str,
+        genesis: GenesisConfig,
+        allowlist: AccountAllowlist,
+    ) -> None:
+        self._public_key = public_key
+        self._name = name
+        self._host = host
+        self._genesis = genesis
+        self._allowlist = allowlist
+
+    def node_info(self) -> NodeInfo:
+        return NodeInfo(
+            node_id=self._public_key.to_bytes().hex(),
+            name=self._name,
+            host=self._host,
+            p2p_port=0,
+            discovery_port=0,
+            network_id=self._genesis.chain_id,
+            genesis_config=besu_style_genesis_config(self._genesis),
+        )
+
+    def peers(self) -> Sequence[PeerView]:
+        return ()
+
+    def sync_progress(self) -> SyncProgress | None:
+        return None
+
+    def accounts_allowlist(self) -> tuple[Address, ...]:
+        return self._allowlist.accounts()
+
+    def add_accounts_to_allowlist(self, accounts: Sequence[Address]) -> None:
+        self._allowlist.add(accounts)
+
+    def remove_accounts_from_allowlist(self, accounts: Sequence[Address]) -> None:
+        self._allowlist.remove(accounts)

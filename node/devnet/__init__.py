@@ -1,0 +1,1 @@
+"""A local development network of node processes: ``permitchain devnet up|down|status``."""

@@ -1,0 +1,130 @@
+"""The node process: chain, pool, producer, events, RPC server and metrics wired together.
+
+``NodeService`` owns the store for the life of the process. ``serve`` runs the RPC server (uvicorn, on
+the configured loopback-by-default address) and the block producer on one event loop and stops both on
+SIGTERM/SIGINT; a ``kill -9`` instead loses nothing committed (see :mod:`node.storage.lmdb_store`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+
+import uvicorn
+from eth.abc import BlockAPI, ReceiptAPI
+
+from node.admin import NodeAdmin
+from node.chain_service import ChainService
+from node.config import NodeConfig
+from node.events import NodeEvents
+from node.genesis import load_genesis
+from node.keys import key_address, load_key
+from node.metrics import NodeMetrics, WithMetrics
+from node.permissioning import AccountAllowlist
+from node.producer import SingleNodeProducer
+from node.rpc import create_rpc_app
+from node.storage.lmdb_store import LmdbStore
+from node.txpool.pool import TxPool
+from permitchain import __version__
+
+logger = logging.getLogger("node.service")
+
+
+class NodeService:
+    def __init__(self, config: NodeConfig) -> None:
+        self.config = config
+        genesis = load_genesis(config.genesis_path)
+        key = load_key(config.key_path)
+        self.address = key_address(key)
+        self.store = LmdbStore(config.data_dir)
+        self.chain = ChainService(self.store, genesis)
+        self.allowlist = AccountAllowlist(self.store, genesis.allowed_accounts)
+        self.pool = TxPool(self.chain, self.allowlist, block_gas_limit=genesis.gas_limit, limits=config.pool)
+        self.producer = SingleNodeProducer(self.chain, self.pool, key, timing=config.producer)
+        self.pool.set_on_pending(self.producer.notify_pending)
+        self.events = NodeEvents()
+        self.metrics = NodeMetrics()
+        self.chain.add_commit_listener(self._on_commit)
+        admin = NodeAdmin(
+            public_key=key.public_key,
+            name=config.name,
+            host=config.rpc_host,
+            genesis=genesis,
+            allowlist=self.allowlist,
+        )
+        rpc = create_rpc_app(
+            reader=self.chain,
+            pool=self.pool,
+            events=self.events,
+            admin=admin,
+            client_version=f"permitchain/v{__version__}/python",
+        )
+        self.app = WithMetrics(rpc, self.metrics)
+
+    def _on_commit(self, block: BlockAPI, receipts: tuple[ReceiptAPI, ...]) -> None:
+        self.events.publish(block, self.chain.block_receipts(block))
+        self.metrics.block_committed(block, receipts)
+        self.metrics.pool_size.set(len(self.pool))
+        self.metrics.store_bytes.set(self.store.disk_bytes())
+        logger.info(
+            "block_committed",
+            extra={
+                "number": block.number,
+                "hash": "0x" + block.hash.hex(),
+                "transactions": len(block.transactions),
+                "gas_used": block.header.gas_used,
+            },
+        )
+
+    async def serve(self) -> None:
+        """Run until SIGTERM/SIGINT (or cancellation), then close the store."""
+        loop = asyncio.get_running_loop()
+        self.events.attach(loop)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                self.app,
+                host=self.config.rpc_host,
+                port=self.config.rpc_port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                ws="websockets-sansio",
+            )
+        )
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop.set)
+        head = self.chain.head()
+        logger.info(
+            "node_starting",
+            extra={
+                "chain_id": self.chain.chain_id,
+                "genesis": "0x" + self.chain.genesis_hash.hex(),
+                "head": head.block_number,
+                "validator": "0x" + self.address.hex(),
+                "rpc": f"http://{self.config.rpc_host}:{self.config.rpc_port}",
+            },
+        )
+        started = time.monotonic()
+        tasks = [
+            asyncio.create_task(server.serve(), name="rpc"),
+            asyncio.create_task(self.producer.run(), name="producer"),
+            asyncio.create_task(stop.wait(), name="stop"),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task.get_name() != "stop" and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        finally:
+            server.should_exit = True
+            for task in tasks:
+                if task.get_name() != "rpc":
+                    task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.store.close()
+            logger.info("node_stopped", extra={"uptime_seconds": round(time.monotonic() - started, 1)})
