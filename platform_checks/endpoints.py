@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from platform_checks.exceptions import EndpointRejected
+from platform_checks.exceptions import EndpointRejected, EndpointUnresolvable
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 MAX_URL_LENGTH = 2048
@@ -102,7 +102,7 @@ async def resolve_target(endpoint: Endpoint, *, allow_private: bool, timeout_s: 
             async with asyncio.timeout(timeout_s):
                 infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, TimeoutError) as exc:
-            raise EndpointRejected(f"cannot resolve host {host!r}: {exc or 'timed out'}") from exc
+            raise EndpointUnresolvable(f"cannot resolve host {host!r}: {exc or 'timed out'}") from exc
         addresses = []
         for info in infos:
             text = str(info[4][0]).split("%", 1)[0]
@@ -110,7 +110,7 @@ async def resolve_target(endpoint: Endpoint, *, allow_private: bool, timeout_s: 
             if address not in addresses:
                 addresses.append(address)
         if not addresses:
-            raise EndpointRejected(f"host {host!r} resolves to no address")
+            raise EndpointUnresolvable(f"host {host!r} resolves to no address")
     if not allow_private:
         refused = [str(a) for a in addresses if not address_is_public(a)]
         if refused:

@@ -22,6 +22,12 @@ class EndpointRejected(PlatformCheckError):
     code = "endpoint_rejected"
 
 
+class EndpointUnresolvable(EndpointRejected):
+    """An endpoint's host name does not resolve (in time): unreachable rather than forbidden."""
+
+    code = "endpoint_unresolvable"
+
+
 class RpcCallFailed(PlatformCheckError):
     """One JSON-RPC call to an applicant's node failed; ``kind`` says how (timeout, too_large, …).
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from platform_checks.endpoints import Endpoint, ResolvedTarget, resolve_target
-from platform_checks.exceptions import EndpointRejected, RpcCallFailed
+from platform_checks.exceptions import EndpointRejected, EndpointUnresolvable, RpcCallFailed
 from platform_checks.nesting_limits import MAX_JSON_DEPTH, json_depth
 from platform_checks.settings import CheckSettings
 
@@ -64,6 +64,8 @@ class RpcClient:
                     allow_private=self._settings.allow_private,
                     timeout_s=self._settings.call_timeout_s,
                 )
+            except EndpointUnresolvable as exc:
+                raise RpcCallFailed("unreachable", exc.message) from exc
             except EndpointRejected as exc:
                 raise RpcCallFailed("refused", exc.message) from exc
         return self._target
@@ -74,8 +76,9 @@ class RpcClient:
         request_id = next(self._ids)
         payload = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params or []}
         try:
-            async with self._semaphore, asyncio.timeout(self._settings.call_timeout_s):
-                body = await self._post(target, payload)
+            async with self._semaphore:  # queueing for a slot does not eat into the call's deadline
+                async with asyncio.timeout(self._settings.call_timeout_s):
+                    body = await self._post(target, payload)
         except TimeoutError as exc:
             raise RpcCallFailed(
                 "timeout", f"{method}: no complete answer within {self._settings.call_timeout_s:g} s"

@@ -142,3 +142,24 @@ def test_refusal_happens_before_any_request_reaches_a_private_server() -> None:
     with serve(shape_responder("0x1")) as server:
         assert failure(server.url, allow_private=False).kind == "refused"
         assert server.seen_headers == []
+
+
+def test_unresolvable_host_is_unreachable_not_refused() -> None:
+    exc = failure("http://no-such-host.invalid:8545/", allow_private=False)
+    assert exc.kind == "unreachable"
+    assert "cannot resolve" in exc.message
+
+
+def test_queueing_for_a_slot_does_not_count_against_the_call_deadline() -> None:
+    async def go(url: str) -> list[object]:
+        async with new_http_client() as http:
+            semaphore = asyncio.Semaphore(1)
+            settings = local_settings(call_timeout_s=1.0)
+            clients = [
+                RpcClient(parse_endpoint(url), settings=settings, http=http, semaphore=semaphore)
+                for _ in range(4)
+            ]
+            return list(await asyncio.gather(*(c.call("eth_chainId", []) for c in clients)))
+
+    with serve(slow_responder(0.4)) as server:
+        assert asyncio.run(go(server.url)) == ["0x1"] * 4  # 1.6 s in total, each call 0.4 s
