@@ -306,3 +306,22 @@ def test_one_node_claiming_five_identities_is_caught_by_the_filter_probe(
     assert distinct.status is CheckStatus.FAIL
     assert distinct.facts["duplicates"] == [[s.url for s in servers]]
     assert by_id(outcome)[CheckId.NODE_COUNT].status is CheckStatus.FAIL
+
+
+def test_phase_deadline_cuts_an_endpoint_slower_than_the_phase(
+    rule_profile: RuleProfile, fake_time: FakeTime
+) -> None:
+    with running_network("qbft", 5) as net, serve(slow_responder(4.0)) as slow:
+        fake_time.on_sleep.append(lambda: net.chain.mine(1))
+        started = time.monotonic()
+        outcome = run(
+            [*net.urls, slow.url],
+            rule_profile,
+            fake_time,
+            settings=local_settings(call_timeout_s=10.0, check_timeout_s=1.5),
+        )
+        elapsed = time.monotonic() - started
+    reach = by_id(outcome)[CheckId.REACHABILITY]
+    assert reach.facts["unreachable"] == [slow.url]
+    assert any(e.error == "check phase exceeded 1.5 s" for e in reach.evidence if e.source == slow.url)
+    assert elapsed < 12
