@@ -13,7 +13,7 @@ import base64
 import binascii
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from asn1crypto import cms, core, pem, x509
 
@@ -31,6 +31,7 @@ from kz_eds.trust import TrustStore
 
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
 _EXPECTED_DIGEST = {True: oids.KZ_STREEBOG_512, False: oids.SHA256}
+_IDENTITY_CODES = frozenset({ReasonCode.IIN_MISMATCH, ReasonCode.BIN_MISMATCH, ReasonCode.NO_RIGHT_TO_SIGN})
 
 
 class _Malformed(Exception):
@@ -389,7 +390,37 @@ def _verify(
     if content is None:
         return _fail(ReasonCode.CONTENT_MISSING, "detached signature: the signed document must be given")
 
-    signer_info = signer_infos[0]
+    verdicts = [
+        _verify_signer(signed_data, info, content, trust=trust, policy=policy, now=now)
+        for info in signer_infos
+    ]
+    # Co-signed documents: every signature must be genuine, trusted, unrevoked and of the right
+    # purpose; the identity requirements (expected IIN/BIN, right to sign) need one signer meeting
+    # them, who is reported as ``signer``. (SET OF order is not meaningful, so "first" is not used.)
+    chosen = next((v for v in verdicts if v.valid), verdicts[0])
+    reasons = list(chosen.reasons)
+    for number, verdict in enumerate(verdicts, start=1):
+        if verdict is chosen:
+            continue
+        reasons.extend(
+            Reason(r.code, f"co-signer {number}: {r.message}")
+            for r in verdict.reasons
+            if r.code not in _IDENTITY_CODES
+        )
+    return replace(chosen, reasons=tuple(reasons), content=content if data is None else None)
+
+
+def _verify_signer(
+    signed_data: cms.SignedData,
+    signer_info: cms.SignerInfo,
+    content: bytes,
+    *,
+    trust: TrustStore,
+    policy: VerificationPolicy,
+    now: dt.datetime,
+) -> VerificationResult:
+    """One signer's verdict (a SignedData may carry co-signatures; each must hold)."""
+    encap = signed_data["encap_content_info"]
     check = _check_signer_info(
         signed_data,
         signer_info,
@@ -465,7 +496,6 @@ def _verify(
         chain=path.subjects,
         revocation=revocation,
         reasons=tuple(_unique(reasons)),
-        content=content if data is None else None,
     )
 
 

@@ -18,15 +18,12 @@ KZ_GOST2015_512_KEY: Final = "1.2.398.3.10.1.1.2.2"
 KZ_GOST2015_512_SIGNATURE: Final = "1.2.398.3.10.1.1.2.3.2"
 KZ_STREEBOG_512: Final = "1.2.398.3.10.1.3.3"
 KZ_GOST34310_2004_KEY: Final = "1.2.398.3.10.1.1.1.1"  # legacy, recognised but not verified
-# Russian TC26 arcs, accepted when a Kazakh profile certificate uses them for the same algorithm.
-TC26_GOST2012_512_KEY: Final = "1.2.643.7.1.1.1.2"
-TC26_GOST2012_512_SIGNATURE: Final = "1.2.643.7.1.1.3.3"
-TC26_STREEBOG_512: Final = "1.2.643.7.1.1.2.3"
-TC26_512_PARAMSET_A: Final = "1.2.643.7.1.2.1.2.1"
-
-GOST_KEY_OIDS: Final = frozenset({KZ_GOST2015_512_KEY, TC26_GOST2012_512_KEY})
-GOST_SIGNATURE_OIDS: Final = frozenset({KZ_GOST2015_512_SIGNATURE, TC26_GOST2012_512_SIGNATURE})
-STREEBOG_512_OIDS: Final = frozenset({KZ_STREEBOG_512, TC26_STREEBOG_512})
+# Only the Kazakh arcs: Russian TC26 certificates use the same curve but another byte order for the
+# signature (s‖r), so accepting their OIDs here would verify them wrongly. They are refused as
+# unsupported instead.
+GOST_KEY_OIDS: Final = frozenset({KZ_GOST2015_512_KEY})
+GOST_SIGNATURE_OIDS: Final = frozenset({KZ_GOST2015_512_SIGNATURE})
+STREEBOG_512_OIDS: Final = frozenset({KZ_STREEBOG_512})
 
 # --- names ------------------------------------------------------------------------------------
 COMMON_NAME: Final = "2.5.4.3"

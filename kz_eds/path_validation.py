@@ -84,6 +84,38 @@ class _Search:
         return None
 
 
+# Extensions this validator understands; any other extension marked critical makes the certificate
+# unusable (RFC 5280 4.2), rather than being silently ignored.
+_UNDERSTOOD_EXTENSIONS = frozenset(
+    {
+        "basic_constraints",
+        "key_usage",
+        "extended_key_usage",
+        "certificate_policies",
+        "key_identifier",
+        "authority_key_identifier",
+        "subject_alt_name",
+        "issuer_alt_name",
+        "crl_distribution_points",
+        "authority_information_access",
+        "freshest_crl",
+    }
+)
+
+
+def _critical_reasons(cert: x509.Certificate) -> list[Reason]:
+    unknown = sorted(str(name) for name in cert.critical_extensions if name not in _UNDERSTOOD_EXTENSIONS)
+    if not unknown:
+        return []
+    return [
+        Reason(
+            ReasonCode.UNSUPPORTED_CRITICAL_EXTENSION,
+            f"{name_text(cert.subject)} has critical extension(s) this verifier does not process: "
+            + ", ".join(unknown),
+        )
+    ]
+
+
 def _validity_reasons(cert: x509.Certificate, at: dt.datetime, *, leaf: bool) -> list[Reason]:
     validity = cert["tbs_certificate"]["validity"]
     not_before, not_after = validity["not_before"].native, validity["not_after"].native
@@ -169,6 +201,7 @@ def validate_path(
     reasons: list[Reason] = []
     for index, cert in enumerate(chain):
         reasons.extend(_validity_reasons(cert, at, leaf=index == 0))
+        reasons.extend(_critical_reasons(cert))
         if index > 0:
             reasons.extend(_ca_reasons(cert, below=index - 1))
     return PathResult(tuple(chain), tuple(reasons))

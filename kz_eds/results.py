@@ -41,6 +41,7 @@ class ReasonCode(enum.StrEnum):
     CHAIN_SIGNATURE_INVALID = "chain_signature_invalid"
     CHAIN_TOO_LONG = "chain_too_long"
     CA_CONSTRAINTS_VIOLATED = "ca_constraints_violated"
+    UNSUPPORTED_CRITICAL_EXTENSION = "unsupported_critical_extension"
     CERTIFICATE_EXPIRED = "certificate_expired"
     CERTIFICATE_NOT_YET_VALID = "certificate_not_yet_valid"
     CERTIFICATE_REVOKED = "certificate_revoked"

@@ -20,7 +20,9 @@ from kz_eds import (
 )
 from kz_eds.dev_pki import REVOKED_BEFORE_NOW
 from kz_eds.exceptions import EdsConfigError
-from kz_eds.key_containers import read_key_files
+from kz_eds.issuance import CertificateProfile, generate_key, issue_certificate, kz_name, sign_with
+from kz_eds.key_containers import KeyMaterial, read_key_files
+from kz_eds.signing import RsaFileSigner
 from kz_eds.tsa import TimeStampAuthority
 
 from .conftest import GOST, RSA
@@ -254,3 +256,57 @@ def test_damaged_signatures_never_raise(pki, trust, now, good_signature, positio
         assert result.signer.iin == pki.identity(RSA, "individual_entrepreneur")["iin"]
     else:
         assert result.reasons
+
+
+def _co_signed(pki, now, first_role, second_role):
+    first = cms.ContentInfo.load(_sign(pki, first_role, now))
+    second = cms.ContentInfo.load(_sign(pki, second_role, now))
+    signed = first["content"]
+    signed["signer_infos"] = [*signed["signer_infos"], second["content"]["signer_infos"][0]]
+    signed["certificates"] = [*signed["certificates"], *second["content"]["certificates"]]
+    return first.dump(force=True)
+
+
+def test_every_co_signer_must_hold(pki, trust, now):
+    both_good = _co_signed(pki, now, "legal_first_head", "individual_entrepreneur")
+    policy = VerificationPolicy(expected_bin=pki.manifest["legal_entity"]["bin"], require_right_to_sign=True)
+    result = verify_cms(both_good, data=DOC, trust=trust, policy=policy, now=now)
+    assert result.valid, result.reasons
+    assert result.signer is not None and result.signer.roles == ("legal_entity", "first_head")
+    with_revoked = _co_signed(pki, now, "legal_first_head", "revoked")
+    result = verify_cms(with_revoked, data=DOC, trust=trust, policy=policy, now=now)
+    assert result.codes == {ReasonCode.CERTIFICATE_REVOKED}
+    assert result.reasons[0].message.startswith("co-signer ")
+    assert result.signer is not None and result.signer.roles == ("legal_entity", "first_head")
+    neither = _co_signed(pki, now, "legal_employee", "individual_entrepreneur")
+    assert verify_cms(neither, data=DOC, trust=trust, policy=policy, now=now).codes & {
+        ReasonCode.NO_RIGHT_TO_SIGN
+    }
+
+
+def test_unknown_critical_extension_is_refused(pki, trust, now):
+    ca_paths = pki.manifest["algorithms"][RSA]
+    ca_material = read_key_files(pki.path(ca_paths["ca_key"]), pki.path(ca_paths["ca"]), None)
+    key = generate_key(RSA)
+    cert = issue_certificate(
+        subject=kz_name(common_name="ТЕСТ", iin=pki.identity(RSA, "individual_entrepreneur")["iin"]),
+        subject_key=key,
+        issuer=ca_material.certificate,
+        issuer_key=ca_material.key,
+        not_before=now - dt.timedelta(days=1),
+        not_after=now + dt.timedelta(days=30),
+        profile=CertificateProfile(extended_key_usage=("1.3.6.1.5.5.7.3.4",)),
+    )
+    tbs = cert["tbs_certificate"]
+    tbs["extensions"] = [
+        *tbs["extensions"],
+        {"extn_id": "1.2.3.4.5", "critical": True, "extn_value": b"\x05\x00"},
+    ]
+    cert["signature_value"] = sign_with(ca_material.key, tbs.dump(force=True))
+    signer = RsaFileSigner(KeyMaterial(key, cert, ()))
+    result = verify_cms(_sign_with(signer, now), data=DOC, trust=trust, policy=POLICY, now=now)
+    assert ReasonCode.UNSUPPORTED_CRITICAL_EXTENSION in result.codes
+
+
+def _sign_with(signer, now):
+    return sign_detached(DOC, signer, signing_time=now)
