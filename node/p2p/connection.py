@@ -23,6 +23,9 @@ from node.p2p.framing import FRAME_HEADER, FrameOpener, FrameSealer
 WRITE_BUFFER_HIGH_WATER = 256 * 1024
 """Bytes buffered in the socket layer before ``drain`` waits; keeps backpressure close to the queue."""
 
+WRITE_BATCH_FRAMES = 64
+"""Frames written back to back before awaiting the socket (bounded so one burst cannot starve others)."""
+
 DRAIN_TIMEOUT = 2.0
 """Upper bound on waiting for a closed connection's tasks and socket to finish during shutdown."""
 
@@ -154,6 +157,9 @@ class PeerConnection:
             while not self.closed:
                 envelope = await self._queue.get()
                 self._writer.write(self._sealer.seal(envelope.encode()))
+                # Write what else is already queued before waiting once: one drain per burst, not per frame.
+                for _ in range(min(self._queue.qsize(), WRITE_BATCH_FRAMES)):
+                    self._writer.write(self._sealer.seal(self._queue.get_nowait().encode()))
                 async with asyncio.timeout(self._config.send_timeout):
                     await self._writer.drain()
         except TimeoutError:
