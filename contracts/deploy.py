@@ -30,6 +30,9 @@ from contracts.transactions import (
     account_address,
 )
 
+# TransactionSender lived here first; the node's registry-flow test imports it from this module.
+__all__ = ["DEFAULT_RECEIPT_TIMEOUT_S", "RegistryAddresses", "TransactionSender", "deploy_registries"]
+
 
 @dataclass(frozen=True, slots=True)
 class RegistryAddresses:
