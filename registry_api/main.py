@@ -22,6 +22,7 @@ from registry_api.routes import applications, auth, complaints, problems, regula
 from registry_api.routes.limits import BodySizeLimit
 from registry_api.services.applications import Ports
 from registry_api.services.outbox import run_worker
+from registry_api.services.pdf import load_font
 from registry_api.services.signatures import DocumentSigner, SignatureVerifier
 
 
@@ -36,6 +37,7 @@ def create_app(
     head_signer: DocumentSigner | None,
     clock: Clock = system_clock,
 ) -> FastAPI:
+    load_font(settings.pdf_font_file)  # fail at start, not when the head first signs a result
     engine = make_engine(settings.database_url)
     migrate(engine)
     sessions = session_factory(engine)

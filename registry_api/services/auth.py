@@ -16,7 +16,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from registry_api.core.config import Settings
@@ -83,6 +83,8 @@ def read_token(token: str, *, secret: bytes, now: dt.datetime) -> Principal:
 
 
 def issue_challenge(session: Session, *, now: dt.datetime, settings: Settings) -> AuthChallenge:
+    """A fresh nonce; dead ones (used or expired) are swept here so the table stays small."""
+    session.execute(delete(AuthChallenge).where(AuthChallenge.expires_at < now))
     challenge = AuthChallenge(
         nonce=secrets.token_hex(NONCE_BYTES),
         expires_at=now + dt.timedelta(seconds=settings.challenge_ttl_seconds),

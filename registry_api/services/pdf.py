@@ -1,4 +1,4 @@
-"""A minimal PDF writer for results: one A4 page of wrapped Unicode text and a QR code.
+"""A minimal PDF writer for results: A4 pages of wrapped Unicode text and a QR code.
 
 No PDF library is installed, so this writes PDF 1.7 objects directly. Kazakh and Russian text needs a
 Unicode font: a TrueType file (DejaVu Sans by default, configurable) is embedded whole as a CIDFontType2
@@ -105,9 +105,11 @@ def load_font(path: Path) -> TrueTypeFont:
 
 
 @dataclass(slots=True)
-class _Page:
+class _Layout:
+    """Pages of content operators, filled top to bottom; a new page starts when one is full."""
+
     font: TrueTypeFont
-    ops: list[str] = field(default_factory=list)
+    pages: list[list[str]] = field(default_factory=lambda: [[]])
     used: dict[int, str] = field(default_factory=dict)
     y: float = PAGE_HEIGHT - MARGIN
 
@@ -126,13 +128,18 @@ class _Page:
                 current = candidate
         return [*lines, current] if current else lines
 
-    def line(self, text: str, size: float, *, x: float = MARGIN, width: float | None = None) -> None:
-        for chunk in self.wrap(text, size, width or PAGE_WIDTH - x - MARGIN):
+    def line(self, text: str, size: float, *, width: float | None = None) -> None:
+        for chunk in self.wrap(text, size, width or PAGE_WIDTH - 2 * MARGIN):
+            if self.y - size < MARGIN:
+                self.pages.append([])
+                self.y = PAGE_HEIGHT - MARGIN
             gids = [self.font.glyph(c) for c in chunk]
             for c, g in zip(chunk, gids, strict=True):
                 self.used.setdefault(g, c)
             hex_text = "".join(f"{g:04X}" for g in gids)
-            self.ops.append(f"BT /F1 {size:g} Tf {x:.2f} {self.y:.2f} Td <{hex_text}> Tj ET")
+            self.pages[-1].append(
+                f"BT /F1 {size:g} Tf {MARGIN:.2f} {self.y - size:.2f} Td <{hex_text}> Tj ET"
+            )
             self.y -= size * 1.35
 
     def qr(self, url: str, *, x: float, y: float, size: float) -> None:
@@ -147,7 +154,7 @@ class _Page:
             for c, dark in enumerate(row)
             if dark
         ]
-        self.ops.append("0 g " + " ".join(rects) + " f")
+        self.pages[-1].append("0 g " + " ".join(rects) + " f")
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,43 +179,46 @@ def _to_unicode(used: dict[int, str]) -> bytes:
 
 
 def render_pdf(blocks: list[Block], *, qr_url: str, font_path: Path, title: str) -> bytes:
-    """One page: the blocks top to bottom, the QR code (pointing to ``qr_url``) at the top right."""
+    """A4 pages with the blocks top to bottom and the QR code (to ``qr_url``) at the top right of page 1."""
     font = load_font(font_path)
-    page = _Page(font)
-    page.qr(qr_url, x=PAGE_WIDTH - MARGIN - QR_SIZE, y=PAGE_HEIGHT - MARGIN - QR_SIZE, size=QR_SIZE)
-    text_width = PAGE_WIDTH - 2 * MARGIN - QR_SIZE - 10
-    for i, block in enumerate(blocks):
-        below_qr = page.y < PAGE_HEIGHT - MARGIN - QR_SIZE - 10
-        page.line(block.text, block.size, width=None if below_qr else text_width)
-        page.y -= block.gap
-        if page.y < MARGIN:
-            raise ConfigurationError(f"the document does not fit one page (block {i})")
+    layout = _Layout(font)
+    layout.qr(qr_url, x=PAGE_WIDTH - MARGIN - QR_SIZE, y=PAGE_HEIGHT - MARGIN - QR_SIZE, size=QR_SIZE)
+    beside_qr = PAGE_WIDTH - 2 * MARGIN - QR_SIZE - 10
+    qr_bottom = PAGE_HEIGHT - MARGIN - QR_SIZE - 10
+    for block in blocks:
+        next_to_qr = len(layout.pages) == 1 and layout.y > qr_bottom
+        layout.line(block.text, block.size, width=beside_qr if next_to_qr else None)
+        layout.y -= block.gap
     scale = 1000 / font.units_per_em
-    widths = " ".join(f"{g} [{font.width(g)}]" for g in sorted(page.used))
-    content = zlib.compress("\n".join(page.ops).encode())
+    widths = " ".join(f"{g} [{font.width(g)}]" for g in sorted(layout.used))
     font_file = zlib.compress(font.data)
     x0, y0, x1, y1 = (round(v * scale) for v in font.bbox)
+    first_page = 9  # objects 1-8 are fixed; each page adds a page object and its content stream
+    kids = " ".join(f"{first_page + 2 * i} 0 R" for i in range(len(layout.pages)))
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH:g} {PAGE_HEIGHT:g}] "
-        "/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>".encode(),
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+        f"<< /Type /Pages /Kids [{kids}] /Count {len(layout.pages)} >>".encode(),
         b"<< /Type /Font /Subtype /Type0 /BaseFont /Embedded /Encoding /Identity-H "
-        b"/DescendantFonts [6 0 R] /ToUnicode 8 0 R >>",
+        b"/DescendantFonts [4 0 R] /ToUnicode 6 0 R >>",
         f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Embedded "
         "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
-        f"/FontDescriptor 7 0 R /CIDToGIDMap /Identity /W [{widths}] >>".encode(),
+        f"/FontDescriptor 5 0 R /CIDToGIDMap /Identity /W [{widths}] >>".encode(),
         f"<< /Type /FontDescriptor /FontName /Embedded /Flags 32 /FontBBox [{x0} {y0} {x1} {y1}] "
         f"/ItalicAngle 0 /Ascent {round(font.ascent * scale)} /Descent {round(font.descent * scale)} "
-        f"/CapHeight {round(font.ascent * scale)} /StemV 80 /FontFile2 9 0 R >>".encode(),
-        _stream(_to_unicode(page.used)),
+        f"/CapHeight {round(font.ascent * scale)} /StemV 80 /FontFile2 7 0 R >>".encode(),
+        _stream(_to_unicode(layout.used)),
         b"<< /Length %d /Length1 %d /Filter /FlateDecode >>\nstream\n" % (len(font_file), len(font.data))
         + font_file
         + b"\nendstream",
         b"<< /Title " + _pdf_text(title) + b" /Producer (permitchain registry_api) >>",
     ]
-    return _assemble(objects, info=len(objects))
+    for i, ops in enumerate(layout.pages):
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH:g} {PAGE_HEIGHT:g}] "
+            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {first_page + 2 * i + 1} 0 R >>".encode()
+        )
+        objects.append(_stream("\n".join(ops).encode()))
+    return _assemble(objects, info=8)
 
 
 def _stream(data: bytes) -> bytes:

@@ -7,6 +7,9 @@ import base64
 import datetime as dt
 
 import pytest
+from sqlalchemy import func, select
+
+from registry_api.models.tables import AuthChallenge
 
 
 @pytest.fixture
@@ -82,3 +85,12 @@ def test_a_signature_over_another_nonce_is_refused(api, pki, clock) -> None:
         "/v1/auth/token", json={"nonce": nonce, "signature_base64": base64.b64encode(cms).decode()}
     )
     assert (response.status_code, response.json()["code"]) == (401, "message_digest_mismatch")
+
+
+def test_expired_challenges_are_swept(api, clock) -> None:
+    client, settings = api
+    client.post("/v1/auth/challenge")
+    clock.now += dt.timedelta(seconds=settings.challenge_ttl_seconds + 1)
+    client.post("/v1/auth/challenge")
+    with client.app.state.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AuthChallenge)) == 1

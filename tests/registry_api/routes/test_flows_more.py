@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import httpx
 import pytest
@@ -91,3 +92,16 @@ def test_stage_events_of_a_request_reach_monitoring_after_an_outage(make_client,
     assert stages == ["accepted", "registered"]
     assert all(body["payload"]["request_number"] == flow.number for _, body in receiver.received)
     assert json.dumps(receiver.received)  # plain JSON, nothing binary or secret
+
+
+def test_the_service_runs_the_delivery_worker_while_it_serves(make_client, pki, clock) -> None:
+    with running_receiver() as receiver:
+        receiver.down = False
+        client, settings = make_client(pki=pki, monitoring_url=receiver.url, outbox_interval_seconds=0.05)
+        with client:  # runs the app's lifespan: the outbox worker thread starts and stops with it
+            flow = Flow(client, settings, pki, clock)
+            flow.submit()
+            deadline = time.monotonic() + 10
+            while not receiver.received and time.monotonic() < deadline:
+                time.sleep(0.05)  # waiting for a background thread, not for a deadline of the rules
+    assert [body["payload"]["stage"] for _, body in receiver.received] == ["accepted"]

@@ -31,6 +31,22 @@ def _objects(pdf: bytes) -> dict[int, bytes]:
     return out
 
 
+def _ref(body: bytes, key: bytes) -> int:
+    found = re.search(rb"/" + key + rb" (\d+) 0 R", body)
+    assert found is not None
+    return int(found.group(1))
+
+
+def _content_streams(objects: dict[int, bytes]) -> list[str]:
+    pages = [body for body in objects.values() if b"/Type /Page " in body]
+    return [_stream(objects[_ref(page, b"Contents")]).decode() for page in pages]
+
+
+def _to_unicode(objects: dict[int, bytes]) -> str:
+    font = next(body for body in objects.values() if b"/Subtype /Type0" in body)
+    return _stream(objects[_ref(font, b"ToUnicode")]).decode()
+
+
 def _stream(obj: bytes) -> bytes:
     raw = obj[obj.index(b"stream\n") + 7 : obj.rindex(b"\nendstream")]
     return zlib.decompress(raw)
@@ -41,9 +57,9 @@ def test_text_round_trips_through_the_embedded_font_and_to_unicode() -> None:
     pdf = render_pdf([Block(text, 12)], qr_url="https://r.kz/verify/P-1", font_path=FONT, title="Т")
     assert pdf.startswith(b"%PDF-1.7") and pdf.rstrip().endswith(b"%%EOF")
     objects = _objects(pdf)
-    content = _stream(objects[4]).decode()
+    [content] = _content_streams(objects)
     hex_runs = re.findall(r"<([0-9A-F]+)> Tj", content)
-    to_unicode = _stream(objects[8]).decode()
+    to_unicode = _to_unicode(objects)
     mapping = {
         int(g, 16): chr(int(u, 16)) for g, u in re.findall(r"<([0-9A-F]{4})> <([0-9A-F]{4})>", to_unicode)
     }
@@ -55,12 +71,30 @@ def test_text_round_trips_through_the_embedded_font_and_to_unicode() -> None:
 
 def test_the_qr_code_is_drawn_as_dark_modules() -> None:
     pdf = render_pdf([Block("x")], qr_url="https://r.kz/verify/P-1", font_path=FONT, title="t")
-    content = _stream(_objects(pdf)[4]).decode()
+    [content] = _content_streams(_objects(pdf))
     qr_ops = next(line for line in content.splitlines() if line.startswith("0 g "))
     code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data("https://r.kz/verify/P-1")
     code.make(fit=True)
     assert qr_ops.count(" re") == sum(sum(row) for row in code.get_matrix())
+
+
+def test_long_text_flows_onto_more_pages_and_nothing_is_lost() -> None:
+    words = [f"слово{i}" for i in range(3000)]
+    pdf = render_pdf([Block(" ".join(words))], qr_url="u", font_path=FONT, title="t")
+    objects = _objects(pdf)
+    pages = _content_streams(objects)
+    assert len(pages) > 1
+    mapping = {
+        int(g, 16): chr(int(u, 16))
+        for g, u in re.findall(r"<([0-9A-F]{4})> <([0-9A-F]{4})>", _to_unicode(objects))
+    }
+    text = " ".join(
+        "".join(mapping[int(run[i : i + 4], 16)] for i in range(0, len(run), 4))
+        for page in pages
+        for run in re.findall(r"<([0-9A-F]+)> Tj", page)
+    )
+    assert text.split() == words
 
 
 def test_a_missing_font_is_a_configuration_error(tmp_path) -> None:
