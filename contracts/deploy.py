@@ -28,6 +28,7 @@ from contracts.transactions import (
     TransactionError,
     TransactionSender,
     account_address,
+    checksum_address,
 )
 
 # TransactionSender lived here first; the node's registry-flow test imports it from this module.
@@ -52,6 +53,27 @@ class RegistryAddresses:
             "admin": self.admin,
             "registrars": list(self.registrars),
         }
+
+    @classmethod
+    def from_json(cls, data: Any) -> RegistryAddresses:
+        """Read back what :meth:`to_json` wrote (e.g. a devnet's addresses file), checking every field."""
+        if not isinstance(data, dict):
+            raise InvalidValueError("registry addresses must be a JSON object")
+        try:
+            chain_id, registrars = data["chain_id"], data["registrars"]
+            fields = {name: data[name] for name in ("permit_registry", "issuer_registry", "admin")}
+        except KeyError as exc:
+            raise InvalidValueError(f"registry addresses: missing {exc}") from exc
+        if not isinstance(chain_id, int) or isinstance(chain_id, bool) or chain_id <= 0:
+            raise InvalidValueError("registry addresses: chain_id must be a positive integer")
+        if not isinstance(registrars, list):
+            raise InvalidValueError("registry addresses: registrars must be a list")
+        checked = {name: checksum_address(str(value), name) for name, value in fields.items()}
+        return cls(
+            chain_id=chain_id,
+            registrars=tuple(checksum_address(str(r), "registrar") for r in registrars),
+            **checked,
+        )
 
 
 def deploy_registries(

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from eth_account import Account
 from eth_tester import EthereumTester, PyEVMBackend
 from web3 import EthereumTesterProvider, Web3
 
 from contracts.artifacts import load_artifact
-from contracts.deploy import deploy_registries
-from contracts.exceptions import DeploymentError
+from contracts.deploy import RegistryAddresses, deploy_registries
+from contracts.exceptions import DeploymentError, InvalidValueError
 
 from .conftest import revert_reason
+
+_VALID_ADDRESSES = {
+    "chain_id": 1337,
+    "permit_registry": "0x" + "11" * 20,
+    "issuer_registry": "0x" + "22" * 20,
+    "admin": "0x" + "33" * 20,
+    "registrars": [],
+}
 
 
 def _chain(base_fee: int | None = None) -> Web3:
@@ -137,3 +147,30 @@ def test_issuer_registry_needs_a_permit_registry():
     factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     with revert_reason("zero permit registry"):
         factory.constructor("0x" + "00" * 20).transact({"from": next(iter(w3.eth.accounts))})
+
+
+def test_addresses_round_trip_through_json():
+    w3 = _chain()
+    admin, registrar = list(w3.eth.accounts)[:2]
+    addresses = deploy_registries(w3, admin=admin, registrars=[registrar])
+    text = json.dumps(addresses.to_json())
+    assert RegistryAddresses.from_json(json.loads(text)) == addresses
+    lower = {**addresses.to_json(), "admin": addresses.admin.lower()}
+    assert RegistryAddresses.from_json(lower).admin == addresses.admin
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([], "must be a JSON object"),
+        ({"chain_id": 1}, "missing 'registrars'"),
+        ({**_VALID_ADDRESSES, "chain_id": "1"}, "chain_id must be a positive integer"),
+        ({**_VALID_ADDRESSES, "chain_id": True}, "chain_id must be a positive integer"),
+        ({**_VALID_ADDRESSES, "registrars": "0x"}, "registrars must be a list"),
+        ({**_VALID_ADDRESSES, "permit_registry": "0x12"}, "permit_registry is not an address"),
+        ({**_VALID_ADDRESSES, "registrars": ["nope"]}, "registrar is not an address"),
+    ],
+)
+def test_addresses_from_bad_json_are_refused(data, message):
+    with pytest.raises(InvalidValueError, match=message):
+        RegistryAddresses.from_json(data)
