@@ -30,7 +30,7 @@ from node.p2p.backoff import Backoff
 from node.p2p.config import StaticPeer, TransportConfig
 from node.p2p.connection import PING, PONG, PeerConnection
 from node.p2p.envelope import Envelope, Role
-from node.p2p.events import log_event
+from node.p2p.events import LogThrottle, log_event
 from node.p2p.exceptions import (
     FrameError,
     HandshakeError,
@@ -59,6 +59,8 @@ from node.p2p.scoring import PeerScoreBook
 
 _HANDSHAKE_FAILURES = (HandshakeError, TimeoutError, asyncio.IncompleteReadError, ConnectionError, OSError)
 _MAX_ERROR_REASON = 200
+REFUSAL_LOG_INTERVAL = 30.0
+"""Seconds between repeated refusal lines for the same (host, offered id, reason)."""
 
 
 def _address(writer: asyncio.StreamWriter) -> str:
@@ -106,6 +108,7 @@ class TcpTransport(TransportAPI):
         self._unsubscribe: Callable[[], None] | None = None
         self._running = False
         self._dialled: set[str] = set()
+        self._refusal_throttle = LogThrottle(REFUSAL_LOG_INTERVAL)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -372,6 +375,10 @@ class TcpTransport(TransportAPI):
         return True
 
     def _refuse(self, address: str, offered_id: str, direction: PeerDirection, reason: str) -> None:
+        host = address.rpartition(":")[0]
+        suppressed = self._refusal_throttle.admit((host, offered_id, reason), self._clock())
+        if suppressed is None:
+            return
         log_event(
             logging.WARNING,
             "p2p.peer_refused",
@@ -379,6 +386,7 @@ class TcpTransport(TransportAPI):
             offered_id=offered_id,
             direction=direction,
             reason=reason,
+            suppressed=suppressed,
         )
 
     def _connection(

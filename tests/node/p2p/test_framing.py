@@ -3,6 +3,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from node.abc import MessageKind
 from node.p2p.envelope import Envelope, Role
@@ -68,3 +70,22 @@ def test_envelope_round_trip_and_unknown_kind():
         Envelope.decode(b"\xff" + envelope.encode()[1:])
     with pytest.raises(FrameError):
         Envelope.decode(b"\x01")
+
+
+@settings(max_examples=60, deadline=None)
+@given(payloads=st.lists(st.binary(max_size=256), min_size=1, max_size=5), data=st.data())
+def test_any_single_byte_change_of_any_frame_is_refused(payloads, data):
+    sealer, opener = FrameSealer(KEY), FrameOpener(KEY, 1024)
+    frames = [sealer.seal(payload) for payload in payloads]
+    victim = data.draw(st.integers(0, len(frames) - 1))
+    for frame, payload in zip(frames[:victim], payloads[:victim], strict=True):
+        assert _open(opener, frame) == payload
+    damaged = bytearray(frames[victim])
+    position = data.draw(st.integers(0, len(damaged) - 1))
+    damaged[position] ^= data.draw(st.integers(1, 255))
+    header, ciphertext = bytes(damaged[: FRAME_HEADER.size]), bytes(damaged[FRAME_HEADER.size :])
+    with pytest.raises(FrameError):
+        length = opener.read_header(header)
+        if length != len(ciphertext):
+            raise FrameError("length changed")  # on the wire this desynchronises and fails next frame
+        opener.open(header, ciphertext)

@@ -10,6 +10,7 @@ from node.abc import MessageKind
 from node.p2p.allowlist import AllowListChange, PeerAllowList
 from node.p2p.backoff import Backoff
 from node.p2p.config import DEFAULT_KIND_LIMITS, StaticPeer, TransportConfig
+from node.p2p.events import LogThrottle
 from node.p2p.exceptions import IdentityError, TransportConfigError
 from node.p2p.identity import NodeIdentity
 from node.p2p.scoring import PeerScoreBook
@@ -78,3 +79,14 @@ def test_config_invariants_raise():
     with pytest.raises(TransportConfigError):
         TransportConfig(static_peers=(peer, peer))
     assert TransportConfig().max_body > max(DEFAULT_KIND_LIMITS.values())
+
+
+def test_log_throttle_lets_the_first_line_through_and_counts_the_rest():
+    throttle = LogThrottle(interval=30)
+    key = ("10.0.0.9", "ab", "not on the allow-list")
+    assert throttle.admit(key, now=0) == 0
+    assert throttle.admit(key, now=1) is None
+    assert throttle.admit(key, now=2) is None
+    assert throttle.admit(("other",), now=2) == 0
+    assert throttle.admit(key, now=31) == 2
+    assert throttle.admit(key, now=32) is None

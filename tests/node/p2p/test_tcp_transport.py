@@ -42,9 +42,13 @@ async def _recording_proxy(target_host: str, target_port: int, captured: bytearr
     return await asyncio.start_server(relay, "127.0.0.1", 0)
 
 
-def test_handshake_and_encrypted_exchange_both_ways():
+def test_handshake_and_encrypted_exchange_both_ways(caplog):
+    caplog.set_level(logging.DEBUG, logger="node.p2p")
+    seeds = []
+
     async def body():
         a_id, b_id = NodeIdentity.generate(), NodeIdentity.generate()
+        seeds.extend([a_id.seed_hex(), b_id.seed_hex()])
         ids = [a_id.node_id, b_id.node_id]
         a, b = make_node(a_id, ids), make_node(b_id, ids)
         await a.transport.start()
@@ -76,6 +80,9 @@ def test_handshake_and_encrypted_exchange_both_ways():
         await proxy.wait_closed()
 
     run(body())
+    logged = caplog.text + repr([getattr(record, "p2p", None) for record in caplog.records])
+    assert "p2p.peer_connected" in logged
+    assert all(seed not in logged for seed in seeds)  # identity secrets never reach the log
 
 
 def test_unknown_node_is_refused_and_logged(caplog):
