@@ -127,10 +127,12 @@ class TcpTransport(TransportAPI):
     async def start(self) -> None:
         if self._running:
             return
+        host, port = self._config.listen_host, self._config.listen_port
+        try:
+            self._server = await asyncio.start_server(self._accept, host, port)
+        except OSError as exc:
+            raise P2PError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         self._running = True
-        self._server = await asyncio.start_server(
-            self._accept, self._config.listen_host, self._config.listen_port
-        )
         self._unsubscribe = self._allowlist.subscribe(self._allowlist_changed)
         for peer in self._config.static_peers:
             self.add_static_peer(peer)

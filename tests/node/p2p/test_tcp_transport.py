@@ -11,7 +11,7 @@ import pytest
 from node.abc import MessageKind
 from node.p2p import NodeIdentity, StaticPeer
 from node.p2p.envelope import Envelope, Role
-from node.p2p.exceptions import MessageTooLarge, PeerNotConnected, RequestFailed, RequestTimeout
+from node.p2p.exceptions import MessageTooLarge, P2PError, PeerNotConnected, RequestFailed, RequestTimeout
 from node.p2p.framing import FRAME_HEADER
 
 from .conftest import FAST, OTHER_NETWORK, make_node, mesh, raw_session, run, stop_all, wait_until
@@ -393,5 +393,21 @@ def test_keepalive_keeps_an_idle_but_live_pair_connected():
         await asyncio.sleep(1.0)  # several idle timeouts long: pings/pongs must keep it up
         assert [n.transport.peers()[0].connected_since for n in nodes] == since
         await stop_all(nodes)
+
+    run(body())
+
+
+def test_listening_on_a_taken_port_is_a_clear_error():
+    async def body():
+        first = make_node()
+        await first.transport.start()
+        port = first.transport.listen_address[1]
+        second = make_node(config=dataclasses.replace(FAST, listen_port=port))
+        with pytest.raises(P2PError, match=f"cannot listen on 127.0.0.1:{port}"):
+            await second.transport.start()
+        with pytest.raises(P2PError):
+            second.transport.add_static_peer(first.static())
+        await first.transport.stop()
+        await second.transport.stop()  # stopping a transport that never started is harmless
 
     run(body())
