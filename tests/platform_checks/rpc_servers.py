@@ -124,6 +124,7 @@ def send_json(handler: BaseHTTPRequestHandler, answer: Any, status: int = 200) -
 
 
 class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real nodes serve; every responder sends a length or closes
     responder: Responder
     seen_headers: list[dict[str, str]]
 
@@ -201,6 +202,9 @@ def huge_responder(total_bytes: int, *, declare_length: bool) -> Responder:
         handler.send_header("Content-Type", "application/json")
         if declare_length:
             handler.send_header("Content-Length", str(total_bytes))
+        else:
+            handler.send_header("Connection", "close")
+            handler.close_connection = True
         handler.end_headers()
         chunk = b" " * 65536
         sent = 0
