@@ -390,6 +390,15 @@ def _verify(
     if content is None:
         return _fail(ReasonCode.CONTENT_MISSING, "detached signature: the signed document must be given")
 
+    uses_streebog = any(
+        info["digest_algorithm"]["algorithm"].dotted in oids.STREEBOG_512_OIDS for info in signer_infos
+    )
+    if uses_streebog and len(content) > policy.max_gost_content_bytes:
+        return _fail(
+            ReasonCode.INPUT_TOO_LARGE,
+            f"GOST-signed content is limited to {policy.max_gost_content_bytes} bytes "
+            "(Streebog-512 runs in pure Python)",
+        )
     verdicts = [
         _verify_signer(signed_data, info, content, trust=trust, policy=policy, now=now)
         for info in signer_infos

@@ -10,6 +10,7 @@ reaches a trusted root with good signatures is judged; when none exists the reas
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -38,15 +39,24 @@ class PathResult:
 
 
 def signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    """Whether ``issuer``'s key made the signature on ``cert``."""
+    """Whether ``issuer``'s key made the signature on ``cert``.
+
+    Cached by the two certificates' exact bytes: a GOST check costs ~0.1 s in pure Python and a
+    service verifies the same NCA chain for every document.
+    """
+    return _signed_by_der(cert.dump(), issuer.dump())
+
+
+@functools.lru_cache(maxsize=2048)
+def _signed_by_der(cert_der: bytes, issuer_der: bytes) -> bool:
+    cert, issuer = x509.Certificate.load(cert_der), x509.Certificate.load(issuer_der)
     try:
         key = public_key_of(issuer)
     except ValueError:
         return False
     algorithm = cert["signature_algorithm"]["algorithm"].dotted
-    return verify_signature(
-        key, algorithm, cert["tbs_certificate"].dump(), bytes(cert["signature_value"].native)
-    )
+    tbs = cert["tbs_certificate"].dump()
+    return verify_signature(key, algorithm, tbs, bytes(cert["signature_value"].native))
 
 
 def _may_issue(child: x509.Certificate, candidate: x509.Certificate) -> bool:

@@ -176,6 +176,14 @@ def test_malformed_truncated_and_huge_inputs(pki, trust, now):
     assert _codes(good, trust, now, data=b"x" * 2048, policy=small) == {ReasonCode.INPUT_TOO_LARGE}
 
 
+def test_gost_content_has_its_own_size_cap(pki, trust, now):
+    signature = sign_attached(b"y" * 600, pki.signer(GOST, "individual_entrepreneur"), signing_time=now)
+    capped = VerificationPolicy(max_gost_content_bytes=512)
+    result = verify_cms(signature, data=None, trust=trust, policy=capped, now=now)
+    assert result.codes == {ReasonCode.INPUT_TOO_LARGE}
+    assert "Streebog" in result.reasons[0].message
+
+
 def test_content_missing_conflict_and_not_signed_data(pki, trust, now):
     detached = _sign(pki, "individual_entrepreneur", now)
     assert _codes(detached, trust, now, data=None) == {ReasonCode.CONTENT_MISSING}
