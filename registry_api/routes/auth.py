@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from fastapi import APIRouter
 
 from registry_api.deps import NowDep, PortsDep, SessionDep, SettingsDep
-from registry_api.exceptions import InvalidInput
 from registry_api.models.schemas import ChallengePublic, LoginIn, TokenPublic
 from registry_api.services import auth
+from registry_api.services.canonical import decode_base64
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -23,10 +20,7 @@ def challenge(*, session: SessionDep, settings: SettingsDep, now: NowDep) -> Cha
 
 @router.post("/token", response_model=TokenPublic)
 def token(*, body: LoginIn, session: SessionDep, ports: PortsDep, now: NowDep) -> TokenPublic:
-    try:
-        cms = base64.b64decode(body.signature_base64, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidInput("signature is not valid base64", code="base64_invalid") from exc
+    cms = decode_base64(body.signature_base64, "signature")
     principal, access, expires = auth.login(
         session, nonce=body.nonce, cms=cms, verifier=ports.verifier, settings=ports.settings, now=now
     )

@@ -7,8 +7,6 @@ event and any signed document go together or not at all).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
@@ -29,7 +27,7 @@ from registry_api.models.schemas import (
 )
 from registry_api.models.tables import Application, Attachment, Document
 from registry_api.services.auth import Principal
-from registry_api.services.canonical import canonical_bytes, sha256_hex
+from registry_api.services.canonical import canonical_bytes, decode_base64, sha256_hex
 from registry_api.services.documents import issue_result_document
 from registry_api.services.signatures import DocumentSigner, Expectation, SignatureVerifier
 from registry_api.services.stages import record_stage
@@ -54,13 +52,6 @@ class Ports:
     settings: Settings
     verifier: SignatureVerifier
     head_signer: DocumentSigner | None
-
-
-def _decode(text: str, what: str) -> bytes:
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidInput(f"{what} is not valid base64", code="base64_invalid") from exc
 
 
 def schedule_of(app: Application) -> Schedule:
@@ -92,7 +83,7 @@ def _check_attachments(submission: ApplicationSubmission, settings: Settings) ->
         raise PayloadTooLarge(f"at most {settings.max_attachments} attachments", code="too_many_attachments")
     decoded: list[tuple[bytes, str]] = []
     for item in submission.attachments:
-        content = _decode(item.content_base64, f"attachment {item.filename}")
+        content = decode_base64(item.content_base64, f"attachment {item.filename}")
         if len(content) > settings.max_attachment_bytes:
             raise PayloadTooLarge(
                 f"attachment {item.filename} exceeds {settings.max_attachment_bytes} bytes",
@@ -162,7 +153,7 @@ def submit(
         raise Forbidden("an applicant may only submit its own application", code="applicant_mismatch")
     files = _check_attachments(submission, ports.settings)
     signed = canonical_form_bytes(form)
-    cms = _decode(submission.signature_base64, "signature")
+    cms = decode_base64(submission.signature_base64, "signature")
     signer = ports.verifier.verify(cms, data=signed, now=now, expect=_expectation(form))
 
     settings = ports.settings
@@ -347,7 +338,7 @@ def act(
             # The configured key is the head's own EDS: nobody else may make it sign (R-RES-1).
             raise Forbidden("only the holder of the configured head key may sign", code="head_key_mismatch")
         document = issue_result_document(
-            session, app=app, ports_settings=ports.settings, signer=ports.head_signer, now=now
+            session, app=app, settings=ports.settings, signer=ports.head_signer, now=now
         )
         detail.update(document_number=document.number, document_sha256=document.sha256)
         if decision.status is Status.PERMIT_ISSUED:

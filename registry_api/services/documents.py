@@ -166,10 +166,9 @@ def _blocks(doc: dict[str, Any]) -> list[Block]:
 
 
 def issue_result_document(
-    session: Session, *, app: Application, ports_settings: Settings, signer: DocumentSigner, now: dt.datetime
+    session: Session, *, app: Application, settings: Settings, signer: DocumentSigner, now: dt.datetime
 ) -> Document:
     """Build, render and sign the result for ``app`` (now in a *_pending_signature status) and stage it."""
-    settings = ports_settings
     permit = app.status == Status.PERMIT_ISSUED.value
     number = f"{'P' if permit else 'R'}-{app.number}"
     doc = (permit_document if permit else refusal_document)(app, settings, number, signer, now)

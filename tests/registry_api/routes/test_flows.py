@@ -397,3 +397,10 @@ def test_complaint_after_a_refusal(rsa, clock) -> None:
         f"/v1/regulator/requests/{rsa.number}/audit", headers=rsa.headers("auditor")
     ).json()
     assert [a["action"] for a in audit][-2:] == ["complaint_filed", "complaint_forwarded"]
+
+
+def test_a_signature_that_is_not_base64_is_422(rsa, clock) -> None:
+    body = submission(rsa.signer, applicant_id=rsa.applicant_id, legal_entity=True, at=clock.now)
+    body["signature_base64"] = "not base64!"
+    response = rsa.submit(body)
+    assert (response.status_code, response.json()["code"]) == (422, "base64_invalid")
