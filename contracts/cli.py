@@ -1,4 +1,4 @@
-"""``permitchain contracts``: compile the registries, check the artifacts, deploy them.
+"""``permitchain contracts``: compile the registries, check the artifacts, deploy them, read a status.
 
 ``deploy --in-process`` runs an eth-tester chain inside this process (what ``./scripts/run`` shows until
 the node network exists: the chain vanishes when the command ends); ``deploy --rpc URL
@@ -9,20 +9,26 @@ never from the command line (it would show in ``ps`` and shell history), and nev
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import EthereumTesterProvider, Web3
+from web3.exceptions import BadFunctionCallOutput, ContractLogicError
 
 from contracts.artifacts import ARTIFACTS_DIR
 from contracts.compile import check_artifacts, write_artifacts
-from contracts.deploy import deploy_registries
+from contracts.deploy import RegistryAddresses, deploy_registries
 from contracts.exceptions import ArtifactError, ContractsError
+from contracts.permit_dates import calendar_dates
+from contracts.registry_reader import RegistryReader
 from contracts.transactions import DEFAULT_RECEIPT_TIMEOUT_S
+from permitchain.rule_profile import default_profile
 
 MAX_KEY_FILE_BYTES = 4096
 
@@ -91,8 +97,100 @@ def _deploy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_addresses(path: Path) -> RegistryAddresses:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ContractsError(f"addresses file not found: {path}") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ContractsError(f"{path}: not a JSON addresses file") from exc
+    return RegistryAddresses.from_json(data)
+
+
+def _moment(text: str | None, w3: Web3) -> int:
+    """``--at``: unix seconds or an ISO 8601 date-time with its offset; default the latest block's time."""
+    if text is None:
+        return int(w3.eth.get_block("latest")["timestamp"])
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ContractsError(f"--at must be unix seconds or an ISO date-time, got {text!r}") from exc
+    if moment.tzinfo is None:
+        raise ContractsError("--at needs a UTC offset, e.g. 2026-03-01T12:00:00+05:00")
+    return int(moment.timestamp())
+
+
+def _local_iso(seconds: int, tz: ZoneInfo) -> str | None:
+    return dt.datetime.fromtimestamp(seconds, tz).isoformat() if seconds else None
+
+
+def _status(args: argparse.Namespace) -> int:
+    addresses = _read_addresses(args.addresses)
+    w3 = _rpc_web3(args.rpc)
+    if int(w3.eth.chain_id) != addresses.chain_id:
+        raise ContractsError(
+            f"the node is on chain {w3.eth.chain_id}, the addresses are for {addresses.chain_id}"
+        )
+    at = _moment(args.at, w3)
+    tz = default_profile().timezone
+    reader = RegistryReader(
+        w3, permit_registry=addresses.permit_registry, issuer_registry=addresses.issuer_registry
+    )
+    result: dict[str, object] = {"at": at, "at_local": _local_iso(at, tz)}
+    try:
+        if args.issuer is not None:
+            issuer = reader.issuer_status(args.issuer, at)
+            result |= {
+                "status": issuer.status.name.lower(),
+                "issuer_id": issuer.issuer_id,
+                "display_name": issuer.display_name,
+                "platform_name": issuer.platform_name,
+                "permit_hash": "0x" + issuer.permit_hash.hex() if issuer.issuer_id else None,
+                "reason": issuer.reason,
+                "registered_at": _local_iso(issuer.registered_at, tz),
+                "updated_at": _local_iso(issuer.updated_at, tz),
+                "valid_until": _local_iso(issuer.valid_until, tz),
+            }
+        else:
+            if args.permit_hash is not None:
+                permit = reader.permit_status(_hash_arg(args.permit_hash), at)
+            else:
+                permit = reader.permit_status_by_number(args.permit_number, at)
+            found = permit.issuer_id is not None
+            issued_on, last_day = (
+                calendar_dates(permit.issued_at, permit.valid_until, tz) if found else (None, None)
+            )
+            result |= {
+                "status": permit.status.name.lower(),
+                "permit_hash": "0x" + permit.permit_hash.hex() if found else None,
+                "permit_number": permit.permit_number or None,
+                "issuer_id": permit.issuer_id,
+                "issued_on": issued_on.isoformat() if issued_on else None,
+                "last_valid_day": last_day.isoformat() if last_day else None,
+                "anchored_at": _local_iso(permit.anchored_at, tz),
+                "changed_at": _local_iso(permit.changed_at, tz),
+                "reason": permit.reason,
+            }
+    except (BadFunctionCallOutput, ContractLogicError) as exc:
+        raise ContractsError(f"no registry answers at {addresses.permit_registry} on {args.rpc}") from exc
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _hash_arg(text: str) -> bytes:
+    try:
+        value = bytes.fromhex(text.removeprefix("0x"))
+    except ValueError as exc:
+        raise ContractsError(f"--permit-hash must be 32 bytes of hex, got {text!r}") from exc
+    if len(value) != 32:
+        raise ContractsError(f"--permit-hash must be 32 bytes of hex, got {len(value)} bytes")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("contracts", help="compile, check and deploy the registry contracts")
+    parser = subparsers.add_parser("contracts", help="compile, check, deploy and read the registry contracts")
     commands = parser.add_subparsers(dest="contracts_command", metavar="ACTION", required=True)
 
     compile_parser = commands.add_parser("compile", help="compile contracts/src into contracts/artifacts")
@@ -127,3 +225,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--timeout", type=float, default=DEFAULT_RECEIPT_TIMEOUT_S, help="seconds to wait for each receipt"
     )
     deploy_parser.set_defaults(handler=_deploy)
+
+    status_parser = commands.add_parser(
+        "status", help="a permit's or an issuer's status at a moment, as JSON"
+    )
+    status_parser.add_argument("--rpc", metavar="URL", required=True, help="JSON-RPC URL of a node")
+    status_parser.add_argument(
+        "--addresses", type=Path, required=True, metavar="FILE", help="the JSON printed by `contracts deploy`"
+    )
+    which = status_parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--permit-hash", metavar="HEX", help="hash of the signed permit (32 bytes)")
+    which.add_argument("--permit-number", metavar="NUMBER", help="the permit's number")
+    which.add_argument("--issuer", metavar="BIN_OR_IIN", help="the issuer's 12-digit BIN or IIN")
+    status_parser.add_argument(
+        "--at", help="unix seconds or ISO date-time with offset (default: the latest block's time)"
+    )
+    status_parser.set_defaults(handler=_status)
