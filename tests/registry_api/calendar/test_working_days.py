@@ -73,10 +73,11 @@ def test_submission_in_office_hours_is_registered_that_day(cal) -> None:
     assert cal.next_working_moment(early) == dt.datetime(2025, 2, 12, 9, 0, tzinfo=ASTANA)
 
 
-def test_utc_moments_are_read_in_astana_time(cal) -> None:
-    # 13:45 UTC is 18:45 in Astana: after hours.
-    moment = dt.datetime(2025, 2, 12, 13, 45, tzinfo=dt.UTC)
-    assert cal.registration_day(moment) == dt.date(2025, 2, 13)
+def test_utc_moments_are_read_in_astana_time_which_is_utc_plus_5(cal) -> None:
+    # Kazakhstan is UTC+5 since 1 March 2024 (tzdata 2024a+): 13:15 UTC is 18:15, still office hours;
+    # under the old UTC+6 it would be 19:15 and roll to the next day.
+    assert cal.registration_day(dt.datetime(2025, 2, 12, 13, 15, tzinfo=dt.UTC)) == dt.date(2025, 2, 12)
+    assert cal.registration_day(dt.datetime(2025, 2, 12, 13, 45, tzinfo=dt.UTC)) == dt.date(2025, 2, 13)
 
 
 def test_naive_moments_and_negative_counts_are_refused(cal) -> None:

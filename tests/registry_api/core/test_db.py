@@ -30,12 +30,14 @@ def test_migrations_create_every_mapped_table(engine) -> None:
     assert "alembic_version" in names
 
 
-def test_sqlite_runs_with_wal_and_foreign_keys(engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas only")
-    with engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'pragmas.sqlite3'}")
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
 
 
 def test_audit_rows_cannot_be_changed_or_deleted(engine) -> None:
