@@ -218,32 +218,37 @@ async def probe_shared_filters(
                         error=error or "not a filter id",
                     )
                 )
-        for a, filter_id in ids.items():
+        decided: set[frozenset[int]] = set()
+        for a in list(ids):
+            current = ids[a]
             for b in range(len(clients)):
-                if b == a or (b in ids and ids[b] == filter_id):
+                pair = frozenset((a, b))
+                if b == a or pair in decided or ids.get(b) == current:
                     continue  # same id handed out by both: this pair cannot be told apart this way
-                _, err_b = await _try(clients[b], "eth_getFilterChanges", [filter_id])
+                decided.add(pair)
+                _, err_b = await _try(clients[b], "eth_getFilterChanges", [current])
                 if err_b is not None:
                     isolated.append((clients[a].url, clients[b].url))
                     continue
-                await _try(clients[b], "eth_uninstallFilter", [filter_id])
-                _, err_a = await _try(clients[a], "eth_getFilterChanges", [filter_id])
-                if err_a is not None:
-                    shared.append((clients[a].url, clients[b].url))
-                    evidence.append(
-                        Evidence(
-                            clients[b].url,
-                            "eth_getFilterChanges/eth_uninstallFilter",
-                            iso(clock()),
-                            value={"filter_installed_via": clients[a].url, "shared": True},
-                        )
-                    )
-                    return_id, _ = await _try(clients[a], "eth_newBlockFilter", [])
-                    if not isinstance(return_id, str):
-                        break
-                    ids[a] = return_id
-                else:
+                await _try(clients[b], "eth_uninstallFilter", [current])
+                _, err_a = await _try(clients[a], "eth_getFilterChanges", [current])
+                if err_a is None:
                     isolated.append((clients[a].url, clients[b].url))
+                    continue
+                shared.append((clients[a].url, clients[b].url))
+                evidence.append(
+                    Evidence(
+                        clients[b].url,
+                        "eth_getFilterChanges/eth_uninstallFilter",
+                        iso(clock()),
+                        value={"filter_installed_via": clients[a].url, "shared": True},
+                    )
+                )
+                reinstalled, _ = await _try(clients[a], "eth_newBlockFilter", [])
+                if not isinstance(reinstalled, str):
+                    del ids[a]
+                    break
+                ids[a] = current = reinstalled
         await asyncio.gather(*(_try(clients[i], "eth_uninstallFilter", [f]) for i, f in ids.items()))
 
     try:

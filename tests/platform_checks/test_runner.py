@@ -108,6 +108,10 @@ def test_same_node_behind_five_urls_is_named(
         assert url in distinct.summary
     assert by_id(outcome)[CheckId.NODE_COUNT].status is CheckStatus.FAIL
     assert backends[0].filters == {}  # our probe filters were removed again
+    if not admin_enabled:
+        probe = distinct.facts["filter_probe"]
+        assert len(probe["shared_pairs"]) == 10  # every pair of the five URLs, each tested once
+        assert probe["isolated_pairs"] == 0
 
 
 def test_identity_unknown_is_never_a_pass(rule_profile: RuleProfile, fake_time: FakeTime) -> None:
