@@ -387,10 +387,10 @@ def test_silent_peer_is_dropped_after_the_idle_timeout():
 
 def test_keepalive_keeps_an_idle_but_live_pair_connected():
     async def body():
-        config = dataclasses.replace(FAST, ping_interval=0.1, idle_timeout=0.3)
+        config = dataclasses.replace(FAST, ping_interval=0.05, idle_timeout=0.5)
         nodes = await mesh(2, config)
         since = [n.transport.peers()[0].connected_since for n in nodes]
-        await asyncio.sleep(1.0)  # several idle timeouts long: pings/pongs must keep it up
+        await asyncio.sleep(1.5)  # three idle timeouts long: only pings/pongs keep it up
         assert [n.transport.peers()[0].connected_since for n in nodes] == since
         await stop_all(nodes)
 
