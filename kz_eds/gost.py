@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from asn1crypto import core
-from gostcrypto import gosthash, gostsignature
+from gostcrypto import gostsignature
 
 from kz_eds import oids
 from kz_eds.exceptions import SigningError
+from kz_eds.streebog import streebog512
 
 SIZE: Final = 64
 _CURVE_NAME: Final = "id-tc26-gost-3410-12-512-paramSetA"
@@ -46,11 +47,6 @@ def _engine() -> Any:
 def _order() -> int:
     q: int = _engine()._q
     return q
-
-
-def streebog512(data: bytes) -> bytes:
-    """Streebog-512 (GOST R 34.11-2012) of ``data``, bytes in the order the hash function emits them."""
-    return bytes(gosthash.new("streebog512", data=bytearray(data)).digest())
 
 
 def _reverse_halves(value: bytes) -> bytearray:

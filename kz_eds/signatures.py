@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from kz_eds import oids
 from kz_eds.certificates import PublicKey
-from kz_eds.gost import GostPublicKey, streebog512
+from kz_eds.gost import GostPublicKey
+from kz_eds.streebog import streebog512
 
 RSA_SIGNATURE_OIDS = frozenset({oids.SHA256_WITH_RSA, oids.RSA_ENCRYPTION})
 SUPPORTED_DIGESTS = frozenset({oids.SHA256, oids.KZ_STREEBOG_512})

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kz_eds import Signer, VerificationPolicy, generate_dev_pki, sign_detached, verify_cms
-from kz_eds.gost import GostPrivateKey, streebog512
+from kz_eds.gost import GostPrivateKey
 from kz_eds.path_validation import _signed_by_der
 from kz_eds.revocation import _crl_signed_by_der
+from kz_eds.streebog import streebog512
 
 
 def timed(fn: Callable[[], object], rounds: int) -> tuple[float, float]:

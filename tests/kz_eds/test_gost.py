@@ -3,7 +3,9 @@
 from pathlib import Path
 
 from asn1crypto import x509
-from gostcrypto import gostsignature
+from gostcrypto import gosthash, gostsignature
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kz_eds.certificates import public_key_of
 from kz_eds.gost import (
@@ -13,8 +15,8 @@ from kz_eds.gost import (
     decode_gost_public_key,
     encode_public_key_info,
     public_key_info_parts,
-    streebog512,
 )
+from kz_eds.streebog import streebog512
 
 DATA = Path(__file__).parent / "data"
 
@@ -35,6 +37,12 @@ M2_512 = bytes.fromhex(
 def test_streebog512_m1_m2():
     assert streebog512(M1) == M1_512
     assert streebog512(M2) == M2_512
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(max_size=300))
+def test_lane_streebog_matches_gostcrypto(data):
+    assert streebog512(data) == bytes(gosthash.new("streebog512", data=bytearray(data)).digest())
 
 
 # GOST R 34.10-2012 appendix A.2: the 512-bit example on its test curve.
