@@ -116,10 +116,11 @@ def _only_registrar():
 
 @internal
 @view
-def _existing(issuer_id: bytes12) -> Issuer:
-    entry: Issuer = self._issuers[issuer_id]
-    assert entry.status != 0, "unknown issuer"
-    return entry
+def _existing_status(issuer_id: bytes12) -> uint8:
+    """Only the status word: acts need no more, and the names alone span up to a dozen slots."""
+    status: uint8 = self._issuers[issuer_id].status
+    assert status != 0, "unknown issuer"
+    return status
 
 
 @internal
@@ -207,12 +208,10 @@ def permit_status_changed(
             back by reinstating a permit (only a new permit does that).
     """
     self._only_permit_registry()
-    entry: Issuer = self._existing(issuer_id)
-    if entry.permit_hash != permit_hash:
+    current: uint8 = self._existing_status(issuer_id)
+    if self._issuers[issuer_id].permit_hash != permit_hash:
         return
-    if entry.status == STATUS_REVOKED:
-        return
-    if entry.status == status:
+    if current == STATUS_REVOKED or current == status:
         return
     self._set_status(issuer_id, status, reason, CAUSE_PERMIT, registrar)
 
@@ -220,28 +219,28 @@ def permit_status_changed(
 @external
 def suspend_issuer(issuer_id: bytes12, reason: uint16):
     self._only_registrar()
-    entry: Issuer = self._existing(issuer_id)
+    current: uint8 = self._existing_status(issuer_id)
     assert reason != 0, "reason code required"
-    assert entry.status != STATUS_REVOKED, "issuer revoked"
-    assert entry.status != STATUS_SUSPENDED, "issuer already suspended"
+    assert current != STATUS_REVOKED, "issuer revoked"
+    assert current != STATUS_SUSPENDED, "issuer already suspended"
     self._set_status(issuer_id, STATUS_SUSPENDED, reason, CAUSE_DIRECT, msg.sender)
 
 
 @external
 def revoke_issuer(issuer_id: bytes12, reason: uint16):
     self._only_registrar()
-    entry: Issuer = self._existing(issuer_id)
+    current: uint8 = self._existing_status(issuer_id)
     assert reason != 0, "reason code required"
-    assert entry.status != STATUS_REVOKED, "issuer already revoked"
+    assert current != STATUS_REVOKED, "issuer already revoked"
     self._set_status(issuer_id, STATUS_REVOKED, reason, CAUSE_DIRECT, msg.sender)
 
 
 @external
 def reinstate_issuer(issuer_id: bytes12):
     self._only_registrar()
-    entry: Issuer = self._existing(issuer_id)
-    assert entry.status != STATUS_REVOKED, "issuer revoked"
-    assert entry.status == STATUS_SUSPENDED, "issuer not suspended"
+    current: uint8 = self._existing_status(issuer_id)
+    assert current != STATUS_REVOKED, "issuer revoked"
+    assert current == STATUS_SUSPENDED, "issuer not suspended"
     self._set_status(issuer_id, STATUS_ACTIVE, 0, CAUSE_DIRECT, msg.sender)
 
 

@@ -208,16 +208,17 @@ def link_issuer_registry(issuer_registry: address):
 
 @internal
 @view
-def _existing(permit_hash: bytes32) -> Permit:
-    entry: Permit = self._permits[permit_hash]
-    assert entry.status != 0, "unknown permit"
-    return entry
+def _existing_status(permit_hash: bytes32) -> uint8:
+    """Only the status word: acts need no more, and reading the whole record costs a cold slot per field."""
+    status: uint8 = self._permits[permit_hash].status
+    assert status != 0, "unknown permit"
+    return status
 
 
 @internal
-def _report(permit: Permit, permit_hash: bytes32, issuer_status: uint8, reason: uint16):
+def _report(issuer_id: bytes12, permit_hash: bytes32, issuer_status: uint8, reason: uint16):
     extcall IssuerRegister(self.issuer_registry).permit_status_changed(
-        permit.issuer_id, permit_hash, issuer_status, reason, msg.sender
+        issuer_id, permit_hash, issuer_status, reason, msg.sender
     )
 
 
@@ -273,48 +274,51 @@ def anchor(
 @external
 def suspend(permit_hash: bytes32, reason: uint16):
     self._only_registrar()
-    permit: Permit = self._existing(permit_hash)
+    status: uint8 = self._existing_status(permit_hash)
     assert reason != 0, "reason code required"
-    assert permit.status != STORED_REVOKED, "permit revoked"
-    assert permit.status != STORED_SUSPENDED, "permit already suspended"
+    assert status != STORED_REVOKED, "permit revoked"
+    assert status != STORED_SUSPENDED, "permit already suspended"
+    issuer_id: bytes12 = self._permits[permit_hash].issuer_id
     now: uint64 = convert(block.timestamp, uint64)
     self._permits[permit_hash].status = STORED_SUSPENDED
     self._permits[permit_hash].changed_at = now
     self._permits[permit_hash].reason = reason
     log PermitSuspended(
-        permit_hash=permit_hash, issuer_id=permit.issuer_id, registrar=msg.sender, reason=reason, at=now
+        permit_hash=permit_hash, issuer_id=issuer_id, registrar=msg.sender, reason=reason, at=now
     )
-    self._report(permit, permit_hash, ISSUER_SUSPENDED, reason)
+    self._report(issuer_id, permit_hash, ISSUER_SUSPENDED, reason)
 
 
 @external
 def reinstate(permit_hash: bytes32):
     self._only_registrar()
-    permit: Permit = self._existing(permit_hash)
-    assert permit.status != STORED_REVOKED, "permit revoked"
-    assert permit.status == STORED_SUSPENDED, "permit not suspended"
+    status: uint8 = self._existing_status(permit_hash)
+    assert status != STORED_REVOKED, "permit revoked"
+    assert status == STORED_SUSPENDED, "permit not suspended"
+    issuer_id: bytes12 = self._permits[permit_hash].issuer_id
     now: uint64 = convert(block.timestamp, uint64)
     self._permits[permit_hash].status = STORED_ACTIVE
     self._permits[permit_hash].changed_at = now
     self._permits[permit_hash].reason = 0
-    log PermitReinstated(permit_hash=permit_hash, issuer_id=permit.issuer_id, registrar=msg.sender, at=now)
-    self._report(permit, permit_hash, ISSUER_ACTIVE, 0)
+    log PermitReinstated(permit_hash=permit_hash, issuer_id=issuer_id, registrar=msg.sender, at=now)
+    self._report(issuer_id, permit_hash, ISSUER_ACTIVE, 0)
 
 
 @external
 def revoke(permit_hash: bytes32, reason: uint16):
     self._only_registrar()
-    permit: Permit = self._existing(permit_hash)
+    status: uint8 = self._existing_status(permit_hash)
     assert reason != 0, "reason code required"
-    assert permit.status != STORED_REVOKED, "permit already revoked"
+    assert status != STORED_REVOKED, "permit already revoked"
+    issuer_id: bytes12 = self._permits[permit_hash].issuer_id
     now: uint64 = convert(block.timestamp, uint64)
     self._permits[permit_hash].status = STORED_REVOKED
     self._permits[permit_hash].changed_at = now
     self._permits[permit_hash].reason = reason
     log PermitRevoked(
-        permit_hash=permit_hash, issuer_id=permit.issuer_id, registrar=msg.sender, reason=reason, at=now
+        permit_hash=permit_hash, issuer_id=issuer_id, registrar=msg.sender, reason=reason, at=now
     )
-    self._report(permit, permit_hash, ISSUER_REVOKED, reason)
+    self._report(issuer_id, permit_hash, ISSUER_REVOKED, reason)
 
 
 # ---------------------------------------------------------------- views
