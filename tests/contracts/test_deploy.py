@@ -174,3 +174,14 @@ def test_addresses_round_trip_through_json():
 def test_addresses_from_bad_json_are_refused(data, message):
     with pytest.raises(InvalidValueError, match=message):
         RegistryAddresses.from_json(data)
+
+
+def test_deployment_events_record_the_admin_and_the_link():
+    w3 = _chain()
+    admin = next(iter(w3.eth.accounts))
+    addresses = deploy_registries(w3, admin=admin, registrars=[])
+    permits, _ = _contracts(w3, addresses)
+    (created,) = permits.events.AdminTransferred.get_logs(from_block=0)
+    assert (created["args"]["previous_admin"], created["args"]["admin"]) == ("0x" + "00" * 20, admin)
+    (linked,) = permits.events.IssuerRegistryLinked.get_logs(from_block=0)
+    assert (linked["args"]["issuer_registry"], linked["args"]["admin"]) == (addresses.issuer_registry, admin)
