@@ -411,3 +411,45 @@ def test_listening_on_a_taken_port_is_a_clear_error():
         await second.transport.stop()  # stopping a transport that never started is harmless
 
     run(body())
+
+
+def test_garbage_and_silent_clients_are_closed_during_the_handshake(caplog):
+    async def body():
+        server = make_node(config=dataclasses.replace(FAST, handshake_timeout=0.3))
+        await server.transport.start()
+        host, port = server.transport.listen_address
+        garbage_reader, garbage_writer = await asyncio.open_connection(host, port)
+        garbage_writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + bytes(100))
+        silent_reader, silent_writer = await asyncio.open_connection(host, port)
+        assert await garbage_reader.read() == b""  # closed without an answer
+        assert await silent_reader.read() == b""  # closed when the handshake timeout ran out
+        for writer in (garbage_writer, silent_writer):
+            writer.close()
+        assert server.transport.peer_count() == 0
+        await server.transport.stop()
+
+    with caplog.at_level(logging.INFO, logger="node.p2p"):
+        run(body())
+    assert len(_events(caplog, "p2p.handshake_failed")) == 2
+
+
+def test_connection_limit_refuses_extra_inbound_connections(caplog):
+    async def body():
+        client_identity = NodeIdentity.generate()
+        server = make_node(
+            allowed=[client_identity.node_id], config=dataclasses.replace(FAST, max_connections=1)
+        )
+        await server.transport.start()
+        session = await raw_session(client_identity, server)
+        await wait_until(lambda: server.transport.peer_count() == 1)
+        host, port = server.transport.listen_address
+        reader, writer = await asyncio.open_connection(host, port)
+        assert await reader.read() == b""
+        writer.close()
+        assert server.transport.peer_count() == 1
+        await session.close()
+        await server.transport.stop()
+
+    with caplog.at_level(logging.INFO, logger="node.p2p"):
+        run(body())
+    assert any(e["reason"] == "connection limit reached" for e in _events(caplog, "p2p.peer_refused"))
