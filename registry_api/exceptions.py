@@ -73,3 +73,8 @@ class AuthenticationFailed(RegistryError):
 class Forbidden(RegistryError):
     code = "forbidden"
     status = 403
+
+
+class TooManyRequests(RegistryError):
+    code = "too_many_requests"
+    status = 429

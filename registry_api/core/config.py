@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     token_secret: SecretStr | None = None
     token_ttl_seconds: int = Field(default=900, gt=0, le=3600)
     challenge_ttl_seconds: int = Field(default=120, gt=0, le=600)
+    max_live_challenges: int = Field(default=10_000, gt=0)  # unauthenticated writes stay bounded
 
     profile_key: str = DEFAULT_PROFILE_KEY
     profiles_dirs: list[Path] = Field(default_factory=list)

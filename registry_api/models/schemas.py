@@ -109,7 +109,7 @@ class ApplicationSubmission(Strict):
     """What the portal posts: the form, the applicant's CMS over its canonical bytes, the files."""
 
     form: ApplicationForm
-    signature_base64: Annotated[str, StringConstraints(min_length=1)]
+    signature_base64: Annotated[str, StringConstraints(min_length=1, max_length=1_000_000)]
     attachments: list[AttachmentIn] = Field(min_length=2, max_length=20)
 
 

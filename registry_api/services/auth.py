@@ -16,11 +16,11 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from registry_api.core.config import Settings
-from registry_api.exceptions import AuthenticationFailed, SignatureRejected
+from registry_api.exceptions import AuthenticationFailed, SignatureRejected, TooManyRequests
 from registry_api.models.tables import AuthChallenge
 from registry_api.services.signatures import Expectation, SignatureVerifier, Signer
 from registry_api.services.workflow import Role
@@ -85,6 +85,10 @@ def read_token(token: str, *, secret: bytes, now: dt.datetime) -> Principal:
 def issue_challenge(session: Session, *, now: dt.datetime, settings: Settings) -> AuthChallenge:
     """A fresh nonce; dead ones (used or expired) are swept here so the table stays small."""
     session.execute(delete(AuthChallenge).where(AuthChallenge.expires_at < now))
+    live = session.scalar(select(func.count()).select_from(AuthChallenge)) or 0
+    if live >= settings.max_live_challenges:
+        session.commit()
+        raise TooManyRequests("too many sign-in attempts are open; retry shortly", code="too_many_challenges")
     challenge = AuthChallenge(
         nonce=secrets.token_hex(NONCE_BYTES),
         expires_at=now + dt.timedelta(seconds=settings.challenge_ttl_seconds),

@@ -94,3 +94,12 @@ def test_expired_challenges_are_swept(api, clock) -> None:
     client.post("/v1/auth/challenge")
     with client.app.state.sessions() as s:
         assert s.scalar(select(func.count()).select_from(AuthChallenge)) == 1
+
+
+def test_open_challenges_are_bounded(make_client, pki, clock) -> None:
+    client, settings = make_client(pki=pki, max_live_challenges=2)
+    assert [client.post("/v1/auth/challenge").status_code for _ in range(2)] == [200, 200]
+    third = client.post("/v1/auth/challenge")
+    assert (third.status_code, third.json()["code"]) == (429, "too_many_challenges")
+    clock.now += dt.timedelta(seconds=settings.challenge_ttl_seconds + 1)  # the old ones expire
+    assert client.post("/v1/auth/challenge").status_code == 200
