@@ -79,3 +79,24 @@ def test_no_allow_private_refuses_loopback(capsys: pytest.CaptureFixture[str]) -
         assert net.servers[0].seen_headers == []
     assert code == 1
     assert "reachability" in capsys.readouterr().out
+
+
+def test_tokens_file_sends_each_endpoint_its_own_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with running_network("qbft", 2, validators=4) as net:
+        tokens = tmp_path / "tokens.json"
+        tokens.write_text(json.dumps({net.urls[0]: "token-zero"}))
+        main(["platform-check", *net.urls, "--tokens", str(tokens), "--window", "0.2"])
+        first = {h.get("Authorization") for h in net.servers[0].seen_headers}
+        second = {h.get("Authorization") for h in net.servers[1].seen_headers}
+    assert first == {"Bearer token-zero"}
+    assert second == {None}
+    assert "token-zero" not in capsys.readouterr().out
+
+
+def test_tokens_file_naming_other_urls_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text(json.dumps({"https://elsewhere.example/": "x"}))
+    assert main(["platform-check", "https://node.example/", "--tokens", str(tokens)]) == 1
+    assert "token file names URLs not given" in capsys.readouterr().err
