@@ -105,3 +105,18 @@ def test_the_service_runs_the_delivery_worker_while_it_serves(make_client, pki, 
             while not receiver.received and time.monotonic() < deadline:
                 time.sleep(0.05)  # waiting for a background thread, not for a deadline of the rules
     assert [body["payload"]["stage"] for _, body in receiver.received] == ["accepted"]
+
+
+def test_after_the_shipped_profile_ends_requests_are_flagged_not_refused(
+    make_client, tmp_path, clock
+) -> None:
+    # The shipped profile (order 130/НҚ as amended) ends on 2026-04-30; a request on 4 May 2026 is
+    # still accepted and handled, flagged so a successor order's profile can be configured.
+    pki = make_pki(tmp_path / "pki-2026", algorithm="RSA-SHA256", at=dt.datetime(2026, 5, 3, tzinfo=dt.UTC))
+    clock.set(2026, 5, 4, 10)
+    client, settings = make_client(pki=pki)
+    assert settings.profile.effective_until is not None
+    assert settings.profile.effective_until < clock.now.date()
+    app = Flow(client, settings, pki, clock).submit().json()
+    assert app["profile_key"] == settings.profile.key
+    assert app["profile_out_of_range"] is True
