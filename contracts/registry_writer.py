@@ -19,10 +19,12 @@ from web3 import Web3
 from web3.contract import Contract
 
 from contracts.artifacts import load_artifact
-from contracts.exceptions import InvalidValueError
+from contracts.exceptions import ContractsError, InvalidValueError
 from contracts.issuer_ids import encode_issuer_id
 from contracts.permit_dates import PermitWindow
-from contracts.transactions import DEFAULT_RECEIPT_TIMEOUT_S, TransactionSender
+from contracts.registry_reader import PermitRecord
+from contracts.statuses import PermitStatus
+from contracts.transactions import DEFAULT_RECEIPT_TIMEOUT_S, TransactionReverted, TransactionSender
 
 # Byte limits of the contracts' string parameters (UTF-8 bytes, not characters).
 MAX_PERMIT_NUMBER_BYTES = 64
@@ -38,6 +40,24 @@ class WriteResult:
     tx_hash: bytes
     block_number: int
     gas_used: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorOutcome:
+    """Result of :meth:`RegistryWriter.ensure_anchored`: the write, or ``None`` when the same permit was
+    already on chain (a retry after a lost response, a crash between sending and recording)."""
+
+    write: WriteResult | None
+
+    @property
+    def already_anchored(self) -> bool:
+        return self.write is None
+
+
+class AnchorConflictError(ContractsError):
+    """The hash or the number is on chain already, with different permit data."""
+
+    code = "contracts_anchor_conflict"
 
 
 def _text(value: str, field: str, limit: int) -> str:
@@ -114,6 +134,51 @@ class RegistryWriter:
             _text(platform_name, "platform name", MAX_PLATFORM_NAME_BYTES),
         ]
         return self._send(self.permits, "anchor", args, f"anchor permit {permit_number}")
+
+    def ensure_anchored(
+        self,
+        *,
+        permit_hash: bytes,
+        permit_number: str,
+        issuer_id: str,
+        window: PermitWindow,
+        display_name: str,
+        platform_name: str,
+    ) -> AnchorOutcome:
+        """Anchor unless this very permit is on chain already: safe to call again after any failure.
+
+        "The same permit" means the same hash, number, issuer and dates; a hash or a number already
+        used by a different permit raises :class:`AnchorConflictError` and sends nothing.
+        """
+        wanted = (permit_number, issuer_id, window.issued_at, window.valid_until)
+        if self._matches(permit_hash, wanted):
+            return AnchorOutcome(write=None)
+        try:
+            write = self.anchor(
+                permit_hash=permit_hash,
+                permit_number=permit_number,
+                issuer_id=issuer_id,
+                window=window,
+                display_name=display_name,
+                platform_name=platform_name,
+            )
+        except TransactionReverted as exc:
+            if exc.reason not in ("permit already anchored", "permit number taken"):
+                raise
+            if self._matches(permit_hash, wanted):
+                return AnchorOutcome(write=None)  # another attempt landed in between
+            raise AnchorConflictError(f"permit {permit_number}: number taken by another permit") from exc
+        return AnchorOutcome(write=write)
+
+    def _matches(self, permit_hash: bytes, wanted: tuple[str, str, int, int]) -> bool:
+        raw = self.permits.functions.status_at(_permit_hash(permit_hash), 0).call()
+        record = PermitRecord.from_call(raw)
+        if record.status is PermitStatus.NOT_FOUND:
+            return False
+        found = (record.permit_number, record.issuer_id, record.issued_at, record.valid_until)
+        if found != wanted:
+            raise AnchorConflictError(f"permit hash 0x{permit_hash.hex()} is anchored with different data")
+        return True
 
     def suspend(self, permit_hash: bytes, reason: int) -> WriteResult:
         return self._send(

@@ -11,7 +11,7 @@ from web3 import Web3
 
 from contracts.exceptions import InvalidValueError
 from contracts.issuer_ids import encode_issuer_id
-from contracts.registry_writer import RegistryWriter
+from contracts.registry_writer import AnchorConflictError, RegistryWriter
 from contracts.statuses import IssuerStatus, PermitStatus
 from contracts.transactions import TransactionReverted
 
@@ -140,3 +140,46 @@ def test_the_contract_itself_refuses_oversized_strings(registries: Registries):
     with pytest.raises(REVERTED):
         call.transact({"from": registries.registrar})
     assert registries.permit(HASH, w.issued_at).status is PermitStatus.NOT_FOUND
+
+
+def test_ensure_anchored_is_idempotent(registries: Registries, registrar_key):
+    writer = _writer(registries, registrar_key)
+    w = registries.window(dt.date(2025, 6, 2))
+    args: dict[str, Any] = {
+        "permit_hash": HASH,
+        "permit_number": "KZ-DA-0100",
+        "issuer_id": ISSUER_BIN,
+        "window": w,
+        "display_name": "ТОО «Писатель»",
+        "platform_name": "Writer Platform",
+    }
+    first = writer.ensure_anchored(**args)
+    assert not first.already_anchored and first.write is not None
+    nonce = registries.w3.eth.get_transaction_count(registrar_key.address)
+    again = writer.ensure_anchored(**args)
+    assert again.already_anchored and again.write is None
+    assert registries.w3.eth.get_transaction_count(registrar_key.address) == nonce
+    assert registries.permit(HASH, w.issued_at).status is PermitStatus.VALID
+
+
+def test_ensure_anchored_refuses_conflicts(registries: Registries, registrar_key):
+    writer = _writer(registries, registrar_key)
+    w = registries.window(dt.date(2025, 6, 2))
+    base: dict[str, Any] = {
+        "permit_hash": HASH,
+        "permit_number": "KZ-DA-0100",
+        "issuer_id": ISSUER_BIN,
+        "window": w,
+        "display_name": "A",
+        "platform_name": "B",
+    }
+    writer.ensure_anchored(**base)
+    block = registries.w3.eth.block_number
+    with pytest.raises(AnchorConflictError, match="anchored with different data"):
+        writer.ensure_anchored(**{**base, "permit_number": "KZ-DA-0999"})
+    with pytest.raises(AnchorConflictError, match="anchored with different data"):
+        writer.ensure_anchored(**{**base, "window": registries.window(dt.date(2025, 6, 3))})
+    with pytest.raises(AnchorConflictError, match="number taken by another permit"):
+        writer.ensure_anchored(**{**base, "permit_hash": Web3.keccak(text="another")})
+    assert registries.w3.eth.block_number == block
+    assert AnchorConflictError("conflict").code == "contracts_anchor_conflict"
