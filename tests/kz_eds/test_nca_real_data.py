@@ -9,14 +9,16 @@ from kz_eds import (
     GostFileSigner,
     KeyLoadError,
     ReasonCode,
+    RevocationStatus,
     TrustStore,
     VerificationPolicy,
     parse_kz_certificate,
     sign_attached,
     verify_cms,
 )
-from kz_eds.certificates import load_certificate
+from kz_eds.certificates import load_certificate, load_crl
 from kz_eds.key_containers import read_pkcs12, write_pkcs12
+from kz_eds.revocation import _crl_signed_by
 
 DATA = Path(__file__).parent / "data"
 P12 = DATA / "nca_test_gost2015_individual.p12"
@@ -61,12 +63,27 @@ def test_cms_made_with_the_real_nca_key_verifies_against_the_nca_ca():
     signer = GostFileSigner.from_pkcs12(P12, NCA_PASSWORD)
     signature = sign_attached(b"NCA test", signer, signing_time=WHILE_VALID)
     ca = load_certificate((DATA / "nca_test_gost_2022_issuing.cer").read_bytes())
-    trust = TrustStore(roots=[ca])
-    lenient = VerificationPolicy(accept_test_pki_identifiers=True, require_revocation_check=False)
-    result = verify_cms(signature, data=None, trust=trust, policy=lenient, now=WHILE_VALID)
+    trust = TrustStore(roots=[ca], crls=[load_crl((DATA / "nca_test_gost_2022.crl").read_bytes())])
+    test_pki = VerificationPolicy(accept_test_pki_identifiers=True)
+    result = verify_cms(signature, data=None, trust=trust, policy=test_pki, now=WHILE_VALID)
     assert result.valid, result.reasons
     assert result.signer is not None and result.signer.iin == "123456789012"
-    strict = VerificationPolicy(require_revocation_check=False)
+    assert result.revocation is RevocationStatus.GOOD  # checked against the real NCA CRL
+    strict = VerificationPolicy()
     assert verify_cms(signature, data=None, trust=trust, policy=strict, now=WHILE_VALID).codes == {
         ReasonCode.IDENTIFIER_INVALID
     }
+    after_next_update = dt.datetime(2023, 2, 1, tzinfo=dt.UTC)
+    assert (
+        ReasonCode.REVOCATION_UNKNOWN
+        in verify_cms(signature, data=None, trust=trust, policy=test_pki, now=after_next_update).codes
+    )
+
+
+def test_real_nca_gost_crl_signature_verifies():
+    ca = load_certificate((DATA / "nca_test_gost_2022_issuing.cer").read_bytes())
+    crl = load_crl((DATA / "nca_test_gost_2022.crl").read_bytes())
+    assert _crl_signed_by(crl, ca)
+    assert len(crl["tbs_cert_list"]["revoked_certificates"]) == 6
+    crl["signature"] = bytes(crl["signature"].native)[::-1]
+    assert not _crl_signed_by(crl, ca)
