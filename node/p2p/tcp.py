@@ -7,7 +7,9 @@ before it counts the peer as connected (so a refused initiator never shows a pha
 
 Dedupe: when two nodes dial each other at once, both keep the connection *initiated by the node with
 the lower id*; when the initiator is the same (a peer that restarted and redialled) the newer one wins.
-Both sides apply the same rule, so they converge on one connection without further messages.
+Both sides apply the same rule, so they converge on one connection without further messages. An existing
+connection silent for two ping intervals is treated as dead and replaced whatever its initiator, so a peer
+that restarted is not locked out until the idle timeout fires.
 
 Misbehaviour (bad frames, failed decryption, replays, oversized frames, and what upper layers report)
 disconnects at once and adds to a decaying score; reaching the threshold bans the peer for a while.
@@ -357,7 +359,10 @@ class TcpTransport(TransportAPI):
         existing = self._connections.get(connection.node_id)
         if existing is not None and not existing.closed:
             old, new = self._initiator_of(existing), self._initiator_of(connection)
-            if old != new and old < new:
+            # A connection silent for two ping intervals is most likely dead (the peer restarted and is
+            # dialling again before our idle timeout noticed): let the new one replace it.
+            stale = self._clock() - existing.last_received > 2 * self._config.ping_interval
+            if old != new and old < new and not stale:
                 connection.close("duplicate connection")
                 return False
             self._connections[connection.node_id] = connection

@@ -453,3 +453,30 @@ def test_connection_limit_refuses_extra_inbound_connections(caplog):
     with caplog.at_level(logging.INFO, logger="node.p2p"):
         run(body())
     assert any(e["reason"] == "connection limit reached" for e in _events(caplog, "p2p.peer_refused"))
+
+
+def test_peer_restarted_while_old_connection_lingers_is_let_back_in_before_the_idle_timeout():
+    async def body():
+        config = dataclasses.replace(FAST, ping_interval=0.1, idle_timeout=20.0)
+        low_id, high_id = sorted([NodeIdentity.generate(), NodeIdentity.generate()], key=lambda i: i.node_id)
+        ids = [low_id.node_id, high_id.node_id]
+        low, high = make_node(low_id, ids, config=config), make_node(high_id, ids, config=config)
+        await low.transport.start()
+        await high.transport.start()
+        low.transport.add_static_peer(high.static())  # the connection is initiated by the lower id
+        await wait_until(lambda: low.transport.peer_count() == 1 and high.transport.peer_count() == 1)
+        # "Freeze" the high node: its connection stops reading and answering, the socket stays open.
+        frozen = high.transport._connections[low.id]
+        for task in frozen._tasks:
+            task.cancel()
+        # The high node comes back as a new process with the same key and dials the low node.
+        reborn = make_node(high_id, ids, config=config, seed=5)
+        await reborn.transport.start()
+        reborn.transport.add_static_peer(low.static())
+        await wait_until(lambda: reborn.transport.peer_count() == 1, timeout=5, what="reborn connected")
+        assert (
+            low.transport.peers()[0].direction == "inbound"
+        )  # the restarted node's dial replaced the old one
+        await stop_all([low, high, reborn])
+
+    run(body())
