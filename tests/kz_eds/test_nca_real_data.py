@@ -18,6 +18,7 @@ from kz_eds import (
 )
 from kz_eds.certificates import load_certificate, load_crl
 from kz_eds.key_containers import read_pkcs12, write_pkcs12
+from kz_eds.path_validation import signed_by
 from kz_eds.revocation import _crl_signed_by
 
 DATA = Path(__file__).parent / "data"
@@ -87,3 +88,34 @@ def test_real_nca_gost_crl_signature_verifies():
     assert len(crl["tbs_cert_list"]["revoked_certificates"]) == 6
     crl["signature"] = bytes(crl["signature"].native)[::-1]
     assert not _crl_signed_by(crl, ca)
+
+
+@pytest.mark.parametrize(
+    ("name", "purpose", "roles", "algorithm", "bin_"),
+    [
+        ("nca_test_rsa_individual_sign.cer", "signing", ("individual",), "RSA-SHA256", None),
+        ("nca_test_rsa_individual_auth.cer", "authentication", ("individual",), "RSA-SHA256", None),
+        (
+            "nca_test_gost2004_first_head.cer",
+            "signing",
+            ("legal_entity", "first_head"),
+            "unknown",
+            "123456789021",
+        ),
+    ],
+)
+def test_real_nca_rsa_and_legacy_certificates(name, purpose, roles, algorithm, bin_):
+    cert = load_certificate((DATA / name).read_bytes())
+    profile = parse_kz_certificate(cert)
+    assert profile.iin == "123456789011"
+    assert profile.bin == bin_
+    assert profile.purpose == purpose
+    assert profile.roles == roles
+    assert profile.algorithm == algorithm
+    rsa_ca = load_certificate((DATA / "nca_test_rsa_issuing.cer").read_bytes())
+    assert signed_by(cert, rsa_ca) == (algorithm == "RSA-SHA256")
+
+
+def test_real_nca_rsa_crl_signature_verifies():
+    ca = load_certificate((DATA / "nca_test_rsa_issuing.cer").read_bytes())
+    assert _crl_signed_by(load_crl((DATA / "nca_test_rsa.crl").read_bytes()), ca)
