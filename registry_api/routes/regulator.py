@@ -50,9 +50,13 @@ def requests(
     now: NowDep,
     status: Annotated[Literal["late", "at_risk", "on_time"] | None, Query()] = None,
     stage: Annotated[Status | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[ApplicationPublic]:
     only = Timeliness(status) if status else None
-    rows = applications.list_for_regulator(session, ports=ports, now=now, only=only, status=stage)
+    rows = applications.list_for_regulator(
+        session, ports=ports, now=now, only=only, status=stage, limit=limit, offset=offset
+    )
     return [application_public(session, a, ports=ports, now=now) for a in rows]
 
 

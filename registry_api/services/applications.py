@@ -252,16 +252,31 @@ def list_own(session: Session, *, principal: Principal) -> Sequence[Application]
 
 
 def list_for_regulator(
-    session: Session, *, ports: Ports, now: dt.datetime, only: Timeliness | None, status: Status | None
+    session: Session,
+    *,
+    ports: Ports,
+    now: dt.datetime,
+    only: Timeliness | None,
+    status: Status | None,
+    limit: int,
+    offset: int = 0,
 ) -> list[Application]:
-    """Every open request, optionally only the late or at-risk ones (R-TIME-2 monitoring)."""
+    """Requests by nearest deadline; ``only`` keeps the late or at-risk ones (R-TIME-2 monitoring).
+
+    Lateness is decided in SQL (``current_due`` is stored for that); "at risk" needs the working-day
+    calendar, so only requests not yet late are checked in Python.
+    """
     query = select(Application).order_by(Application.current_due, Application.id)
     if status is not None:
         query = query.where(Application.status == status.value)
-    rows = session.scalars(query).all()
-    if only is None:
-        return list(rows)
-    return [app for app in rows if timeliness_of(app, ports=ports, now=now) is only]
+    if only is Timeliness.LATE:
+        query = query.where(Application.current_due < now)
+    elif only is not None:
+        query = query.where((Application.current_due >= now) | Application.current_due.is_(None))
+    if only in (None, Timeliness.LATE):
+        return list(session.scalars(query.offset(offset).limit(limit)).all())
+    rows = [app for app in session.scalars(query).all() if timeliness_of(app, ports=ports, now=now) is only]
+    return rows[offset : offset + limit]
 
 
 def timeliness_of(app: Application, *, ports: Ports, now: dt.datetime) -> Timeliness:

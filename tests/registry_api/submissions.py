@@ -75,20 +75,25 @@ def submission(
     return {
         "form": form,
         "signature_base64": base64.b64encode(signer.sign(signed, at)).decode(),
-        "attachments": [
-            {
-                "kind": "backing",
-                "backing_kind": "trademark_register_extract",
-                "filename": "extract.pdf",
-                "content_type": "application/pdf",
-                "content_base64": base64.b64encode(backing).decode(),
-            },
-            {
-                "kind": "guarantee_letter",
-                "filename": "letter.pdf",
-                "content_type": "application/pdf",
-                "content_base64": base64.b64encode(LETTER).decode(),
-                "node_endpoints": NODES,
-            },
-        ],
+        "attachments": attachments(backing),
     }
+
+
+def attachments(backing: bytes = BACKING) -> list[dict[str, Any]]:
+    """The two files of R-DOC-1.2/1.3 as the portal posts them."""
+    return [
+        {
+            "kind": "backing",
+            "backing_kind": "trademark_register_extract",
+            "filename": "extract.pdf",
+            "content_type": "application/pdf",
+            "content_base64": base64.b64encode(backing).decode(),
+        },
+        {
+            "kind": "guarantee_letter",
+            "filename": "letter.pdf",
+            "content_type": "application/pdf",
+            "content_base64": base64.b64encode(LETTER).decode(),
+            "node_endpoints": NODES,
+        },
+    ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.registry_api.conftest import APPLICANT, bearer
+from tests.registry_api.submissions import attachments, form_for
 
 
 def test_openapi_and_docs_are_served_with_versioned_paths(make_client) -> None:
@@ -40,3 +43,31 @@ def test_unknown_paths_are_problems_too(make_client) -> None:
     client, _ = make_client(verifier=None)
     response = client.get("/v1/nothing")
     assert (response.status_code, response.json()["code"]) == (404, "http_404")
+
+
+class _BrokenVerifier:
+    """Fault injection: a verifier with a bug (not a stand-in for real verification)."""
+
+    def verify(self, *args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+
+def test_an_unexpected_failure_is_a_bare_500_without_a_trace(make_client, clock) -> None:
+    client, settings = make_client(verifier=_BrokenVerifier())
+    body: dict[str, Any] = {
+        "form": form_for(APPLICANT.applicant_id, legal_entity=True),
+        "signature_base64": "AAAA",
+        "attachments": [],
+    }
+    response = client.post("/v1/applications", json=body, headers=bearer(settings, APPLICANT, clock.now))
+    assert response.status_code == 422  # the schema check runs before anything reaches the verifier
+    body["attachments"] = attachments()
+    response = client.post("/v1/applications", json=body, headers=bearer(settings, APPLICANT, clock.now))
+    assert response.status_code == 500
+    assert response.json() == {
+        "type": "urn:permitchain:problem:internal_error",
+        "status": 500,
+        "code": "internal_error",
+        "message": "an internal error occurred; it has been logged",
+    }
+    assert "secret" not in response.text and "Traceback" not in response.text

@@ -242,6 +242,15 @@ def test_late_and_at_risk_requests_are_listed(rsa, clock) -> None:
     clock.set(2025, 2, 17, 10)  # past the completeness deadline
     late = rsa.client.get("/v1/regulator/requests?status=late", headers=rsa.headers("officer")).json()
     assert [(a["number"], a["timeliness"]) for a in late] == [(rsa.number, "late")]
+    assert (
+        rsa.client.get("/v1/regulator/requests?status=at_risk", headers=rsa.headers("officer")).json() == []
+    )
+    on_time = rsa.client.get("/v1/regulator/requests?status=on_time", headers=rsa.headers("officer")).json()
+    assert on_time == []
+    page = rsa.client.get("/v1/regulator/requests?limit=1&offset=1", headers=rsa.headers("officer")).json()
+    assert page == []
+    too_many = rsa.client.get("/v1/regulator/requests?limit=100000", headers=rsa.headers("officer"))
+    assert (too_many.status_code, too_many.json()["code"]) == (422, "validation_failed")
 
 
 def test_idempotent_retry_returns_the_same_result_and_creates_nothing(rsa, clock) -> None:
