@@ -49,10 +49,6 @@ class KzCertificateProfile:
     is_ca: bool
 
     @property
-    def is_legal_entity(self) -> bool:
-        return self.bin is not None or "legal_entity" in self.roles
-
-    @property
     def may_sign_for_entity(self) -> bool:
         """First head or a holder of the right-to-sign role."""
         return "first_head" in self.roles or "right_to_sign" in self.roles

@@ -30,10 +30,6 @@ def digest(algorithm_oid: str, data: bytes) -> bytes:
     raise ValueError(f"unsupported digest algorithm {algorithm_oid}")
 
 
-def algorithm_family(key: PublicKey) -> str:
-    return "GOST2015-512" if isinstance(key, GostPublicKey) else "RSA-SHA256"
-
-
 def verify_signature(key: PublicKey, signature_oid: str, data: bytes, signature: bytes) -> bool:
     """Whether ``signature`` by ``key`` over ``data`` is valid for ``signature_oid``.
 
@@ -41,7 +37,7 @@ def verify_signature(key: PublicKey, signature_oid: str, data: bytes, signature:
     algorithm; it must agree with the key's type, so an RSA key cannot pass a GOST-labelled check.
     """
     if isinstance(key, GostPublicKey):
-        if signature_oid not in (oids.KZ_GOST2015_512_SIGNATURE, oids.KZ_GOST2015_512_KEY):
+        if signature_oid not in oids.GOST_SIGNATURE_OIDS | oids.GOST_KEY_OIDS:
             return False
         return key.verify(data, signature)
     if isinstance(key, rsa.RSAPublicKey) and signature_oid in RSA_SIGNATURE_OIDS:
