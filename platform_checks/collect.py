@@ -37,6 +37,7 @@ Parser = Callable[[Any], tuple[Any, Any]]
 _ENODE = re.compile(r"enode://([0-9a-fA-F]{128})@")
 _HEX_ID = re.compile(r"(0x)?([0-9a-fA-F]{64}|[0-9a-fA-F]{128})")
 MAX_PEERS = 1024
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 async def read(client: RpcClient, method: str, params: list[Any], parse: Parser, clock: Clock) -> Reading:
@@ -98,6 +99,11 @@ def _identity(raw: Any) -> tuple[Any, Any]:
     return identity, {"id": node_id, "enode": enode_text, "config_chain_id": config_chain_id}
 
 
+def _coinbase(raw: Any) -> tuple[Any, Any]:
+    value = wv.address(raw, "coinbase")
+    return (None if value == ZERO_ADDRESS else value), value
+
+
 def _peers(raw: Any) -> tuple[Any, Any]:
     if not isinstance(raw, list) or len(raw) > MAX_PEERS:
         raise wv.MalformedValue("admin_peers is not a list of peers")
@@ -122,6 +128,7 @@ async def observe_node(client: RpcClient, clock: Clock) -> NodeSnapshot:
         identity,
         peers,
         peer_count,
+        coinbase,
     ) = await asyncio.gather(
         read(client, "web3_clientVersion", [], _text, clock),
         read(client, "eth_chainId", [], _quantity, clock),
@@ -130,6 +137,7 @@ async def observe_node(client: RpcClient, clock: Clock) -> NodeSnapshot:
         read(client, "admin_nodeInfo", [], _identity, clock),
         read(client, "admin_peers", [], _peers, clock),
         read(client, "net_peerCount", [], _quantity, clock),
+        read(client, "eth_coinbase", [], _coinbase, clock),
     )
     return NodeSnapshot(
         url=client.url,
@@ -140,6 +148,7 @@ async def observe_node(client: RpcClient, clock: Clock) -> NodeSnapshot:
         identity=identity,
         peers=peers,
         peer_count=peer_count,
+        coinbase=coinbase,
     )
 
 
@@ -172,6 +181,7 @@ async def observe_nodes(
                     identity=t(client, "admin_nodeInfo", clock, lim),
                     peers=t(client, "admin_peers", clock, lim),
                     peer_count=t(client, "net_peerCount", clock, lim),
+                    coinbase=t(client, "eth_coinbase", clock, lim),
                 )
             )
         else:

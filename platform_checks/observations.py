@@ -56,6 +56,8 @@ class NodeSnapshot:
     identity: Reading
     peers: Reading
     peer_count: Reading
+    coinbase: Reading
+    """``eth_coinbase``: on BFT and Clique networks the node's own signing address (the engine's id)."""
 
     def readings(self) -> tuple[Reading, ...]:
         return (
@@ -66,6 +68,7 @@ class NodeSnapshot:
             self.identity,
             self.peers,
             self.peer_count,
+            self.coinbase,
         )
 
 

@@ -52,7 +52,8 @@ def check_connectivity(snapshots: Sequence[NodeSnapshot], groups: NodeGroups) ->
         summary = f"nodes with no peers: {', '.join(isolated)}"
         return CheckResult(CheckId.CONNECTIVITY, CheckStatus.FAIL, summary, facts, evidence)
 
-    index_of = {node_id: i for i, node_id in enumerate(groups.node_ids) if node_id is not None}
+    index_of = {peer_id: i for i, peer_id in enumerate(groups.peer_ids) if peer_id is not None}
+    graph_usable = groups.identified and len(index_of) == n
     edges: set[tuple[int, int]] = set()
     with_lists = 0
     foreign: set[str] = set()
@@ -70,10 +71,10 @@ def check_connectivity(snapshots: Sequence[NodeSnapshot], groups: NodeGroups) ->
     facts["links_between_declared_nodes"] = len(edges)
     facts["peers_outside_declaration"] = len(foreign)
     facts["components"] = [[groups.groups[i][0] for i in c] for c in components]
-    if groups.identified and with_lists and len(components) == 1:
+    if graph_usable and with_lists and len(components) == 1:
         summary = f"{n} nodes form one connected network ({len(edges)} links among them)"
         return CheckResult(CheckId.CONNECTIVITY, CheckStatus.PASS, summary, facts, evidence)
-    if groups.identified and with_lists == n:
+    if graph_usable and with_lists == n:
         parts = " | ".join(", ".join(groups.groups[i][0] for i in c) for c in components)
         summary = f"the nodes form {len(components)} separate parts: {parts}"
         return CheckResult(CheckId.CONNECTIVITY, CheckStatus.FAIL, summary, facts, evidence)

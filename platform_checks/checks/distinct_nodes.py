@@ -1,8 +1,9 @@
 """Check 3: the endpoints are distinct nodes, not one node behind several URLs.
 
-Two kinds of evidence merge URLs into one node: the same node identity (``admin_nodeInfo`` enode
-public key or id), and a node-local filter installed through one URL being known (and removable)
-through another. Duplicates are named. When some URL's identity cannot be established and no
+Three kinds of evidence merge URLs into one node: the same node identity (``admin_nodeInfo`` enode
+public key or id), the same signing key (``eth_coinbase``, the engine's own id on BFT and Clique
+networks), and a node-local filter installed through one URL being known (and removable) through
+another. Duplicates are named. When some URL's identity cannot be established and no
 duplicate was found, the check is unknown, never pass.
 """
 
@@ -17,19 +18,37 @@ from platform_checks.observations import FilterProbe, NodeSnapshot
 
 @dataclass(frozen=True, slots=True)
 class NodeGroups:
-    """Endpoint URLs grouped by node; ``identified`` says every group has a known identity."""
+    """Endpoint URLs grouped by node; ``identified`` says every group has a known identity.
+
+    ``node_ids`` label each group (the p2p node id, else ``signer:<coinbase>``); ``peer_ids`` hold only
+    p2p node ids, the ones peer lists can be matched against.
+    """
 
     groups: tuple[tuple[str, ...], ...]
     node_ids: tuple[str | None, ...]
     identified: bool
+    peer_ids: tuple[str | None, ...] = ()
 
     @property
     def duplicates(self) -> tuple[tuple[str, ...], ...]:
         return tuple(g for g in self.groups if len(g) > 1)
 
 
+def _identity_keys(snapshot: NodeSnapshot) -> list[str]:
+    keys: list[str] = []
+    if snapshot.identity.ok and snapshot.identity.value.node_id is not None:
+        keys.append("node:" + snapshot.identity.value.node_id)
+    if snapshot.coinbase.ok and snapshot.coinbase.value is not None:
+        keys.append("signer:" + snapshot.coinbase.value)
+    return keys
+
+
 def group_nodes(snapshots: Sequence[NodeSnapshot], urls: Sequence[str], filters: FilterProbe) -> NodeGroups:
-    """Union URLs that share an identity or a filter (order of first declaration kept)."""
+    """Union URLs sharing a p2p identity, a signing key (coinbase) or a filter (first declaration kept).
+
+    Two URLs with one signing key are one validator even if they are two processes: the key, not the
+    process, is what consensus counts.
+    """
     parent = {u: u for u in urls}
 
     def find(u: str) -> str:
@@ -44,15 +63,13 @@ def group_nodes(snapshots: Sequence[NodeSnapshot], urls: Sequence[str], filters:
             parent[rb] = ra
 
     by_url = {s.url: s for s in snapshots}
-    seen_ids: dict[str, str] = {}
+    seen: dict[str, str] = {}
     for url in urls:
-        identity = by_url[url].identity
-        if identity.ok and identity.value.node_id is not None:
-            node_id = identity.value.node_id
-            if node_id in seen_ids:
-                union(seen_ids[node_id], url)
+        for key in _identity_keys(by_url[url]):
+            if key in seen:
+                union(seen[key], url)
             else:
-                seen_ids[node_id] = url
+                seen[key] = url
     for a, b in filters.shared:
         if a in parent and b in parent:
             union(a, b)
@@ -60,22 +77,30 @@ def group_nodes(snapshots: Sequence[NodeSnapshot], urls: Sequence[str], filters:
     for url in urls:
         members.setdefault(find(url), []).append(url)
     groups = tuple(tuple(m) for m in members.values())
-    ids: list[str | None] = []
+    labels: list[str | None] = []
+    peer_ids: list[str | None] = []
     for group in groups:
-        found = [
-            by_url[u].identity.value.node_id
-            for u in group
-            if by_url[u].identity.ok and by_url[u].identity.value.node_id is not None
-        ]
-        ids.append(found[0] if found else None)
-    return NodeGroups(groups=groups, node_ids=tuple(ids), identified=all(i is not None for i in ids))
+        keys = [k for u in group for k in _identity_keys(by_url[u])]
+        node_keys = [k.removeprefix("node:") for k in keys if k.startswith("node:")]
+        peer_ids.append(node_keys[0] if node_keys else None)
+        labels.append(node_keys[0] if node_keys else (keys[0] if keys else None))
+    return NodeGroups(
+        groups=groups,
+        node_ids=tuple(labels),
+        identified=all(i is not None for i in labels),
+        peer_ids=tuple(peer_ids),
+    )
 
 
 def check_distinct_nodes(
     snapshots: Sequence[NodeSnapshot], urls: Sequence[str], filters: FilterProbe, groups: NodeGroups
 ) -> CheckResult:
     by_url = {s.url: s for s in snapshots}
-    evidence = tuple(by_url[u].identity.evidence() for u in urls) + filters.evidence
+    evidence = (
+        tuple(by_url[u].identity.evidence() for u in urls)
+        + tuple(by_url[u].coinbase.evidence() for u in urls if by_url[u].coinbase.ok)
+        + filters.evidence
+    )
     facts = {
         "nodes": [
             {"endpoints": list(g), "node_id": i} for g, i in zip(groups.groups, groups.node_ids, strict=True)

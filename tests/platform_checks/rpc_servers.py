@@ -35,6 +35,8 @@ class NodeBackend:
     node_id: str
     peers: list[str] = field(default_factory=list)
     disabled: set[str] = field(default_factory=set)
+    coinbase: str | None = None
+    """Answer ``eth_coinbase`` with this address (Besu: the node's signing key); absent: method not found."""
     head_offset: int = 0
     """Serve the chain as if this many of its newest blocks had not arrived yet (a lagging node)."""
     filters: dict[str, int] = field(default_factory=dict)
@@ -70,6 +72,8 @@ class NodeBackend:
             }
         if method == "admin_peers":
             return [{"enode": f"enode://{p}@10.0.0.1:30303", "id": "0x" + p} for p in self.peers]
+        if method == "eth_coinbase" and self.coinbase is not None:
+            return self.coinbase
         if method == "net_peerCount":
             return hex(len(self.peers))
         namespace = ENGINE_NAMESPACES[chain.engine]

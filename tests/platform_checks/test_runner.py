@@ -329,3 +329,36 @@ def test_phase_deadline_cuts_an_endpoint_slower_than_the_phase(
     assert reach.facts["unreachable"] == [slow.url]
     assert any(e.error == "check phase exceeded 1.5 s" for e in reach.evidence if e.source == slow.url)
     assert elapsed < 12
+
+
+def test_signing_keys_establish_identity_without_admin(
+    rule_profile: RuleProfile, fake_time: FakeTime
+) -> None:
+    with running_network("qbft", 5) as net:
+        for backend, address in zip(net.backends, net.chain.validator_addresses(), strict=True):
+            backend.disabled = {"admin_nodeInfo", "admin_peers", "eth_newBlockFilter"}
+            backend.coinbase = address
+        fake_time.on_sleep.append(lambda: net.chain.mine(1))
+        outcome = run(net.urls, rule_profile, fake_time)
+    distinct = by_id(outcome)[CheckId.DISTINCT_NODES]
+    assert distinct.status is CheckStatus.PASS
+    assert [n["node_id"] for n in distinct.facts["nodes"]] == [
+        "signer:" + a for a in net.chain.validator_addresses()
+    ]
+    assert outcome.verdict is CheckStatus.PASS
+
+
+def test_two_processes_with_one_signing_key_count_once(
+    rule_profile: RuleProfile, fake_time: FakeTime
+) -> None:
+    with running_network("qbft", 5) as net:
+        addresses = net.chain.validator_addresses()
+        for backend, address in zip(net.backends, addresses, strict=True):
+            backend.coinbase = address
+        net.backends[4].coinbase = addresses[3]
+        fake_time.on_sleep.append(lambda: net.chain.mine(1))
+        outcome = run(net.urls, rule_profile, fake_time)
+    distinct = by_id(outcome)[CheckId.DISTINCT_NODES]
+    assert distinct.status is CheckStatus.FAIL
+    assert distinct.facts["duplicates"] == [[net.urls[3], net.urls[4]]]
+    assert by_id(outcome)[CheckId.NODE_COUNT].facts["distinct_nodes"] == 4
