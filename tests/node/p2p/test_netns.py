@@ -107,3 +107,37 @@ def test_endpoints_in_two_namespaces_reconnect_after_link_cut(netns_ready, tmp_p
 
     with NamespaceLab(2) as lab:
         run(body(lab), timeout=60)
+
+
+def test_five_endpoints_partitioned_three_two_and_healed(netns_ready, tmp_path):
+    keys = [tmp_path / f"n{i}.key" for i in range(5)]
+    ids = [load_or_create_identity(key).node_id for key in keys]
+
+    async def body(lab: NamespaceLab) -> None:
+        endpoints = []
+        for i in range(5):
+            others = [j for j in range(5) if j != i]
+            argv = [sys.executable, "-m", "tests.support.p2p_endpoint", "--key", str(keys[i])]
+            argv += ["--host", lab.addresses[i], "--port", str(PORT)]
+            for j in others:
+                argv += ["--peer", f"{ids[j]}@{lab.addresses[j]}:{PORT}"]
+            process = await asyncio.create_subprocess_exec(
+                *lab.command(i, argv),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                cwd=REPO_ROOT,
+            )
+            endpoints.append(Endpoint(process))
+        try:
+            await asyncio.gather(*(e.expect_peers(4, timeout=30) for e in endpoints))
+            lab.partition([[0, 1, 2], [3, 4]])
+            await asyncio.gather(
+                *(e.expect_peers(n) for e, n in zip(endpoints, [2, 2, 2, 1, 1], strict=True))
+            )
+            lab.heal_all()
+            await asyncio.gather(*(e.expect_peers(4, timeout=30) for e in endpoints))
+        finally:
+            await asyncio.gather(*(e.stop() for e in endpoints))
+
+    with NamespaceLab(5) as lab:
+        run(body(lab), timeout=120)
