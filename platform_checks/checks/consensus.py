@@ -9,15 +9,21 @@ distinct sealers over the window to show the set is really in use.
 
 from __future__ import annotations
 
+import itertools
+import statistics
+
 from platform_checks.model import CheckId, CheckResult, CheckStatus
 from platform_checks.observations import ConsensusObservation
 
 
 def check_consensus(observation: ConsensusObservation) -> CheckResult:
     evidence = observation.evidence + tuple(e for f in observation.findings for e in f.evidence)
+    stamps = [h.timestamp for h in observation.headers]
+    intervals = [b - a for a, b in itertools.pairwise(stamps)]
     facts: dict[str, object] = {
         "reference_node": observation.reference,
         "headers_read": [h.number for h in observation.headers],
+        "median_block_interval_s": statistics.median(intervals) if intervals else None,
         "engines_probed": {
             f.engine: {"rpc": f.identified_by_rpc, "headers": f.identified_by_headers}
             for f in observation.findings

@@ -66,6 +66,7 @@ def test_healthy_five_node_network_passes(
     assert consensus["engine"] == engine
     assert consensus["validator_count"] == 5
     assert consensus["fault_tolerance"] == f
+    assert consensus["median_block_interval_s"] == 1  # the test chains stamp one block per second
     count = by_id(outcome)[CheckId.NODE_COUNT].facts
     assert count["distinct_nodes"] == 5
     assert count["min_nodes"] == rule_profile.platform_min_nodes
