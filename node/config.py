@@ -114,7 +114,7 @@ def load_node_config(path: Path) -> NodeConfig:
         name=name,
         producer=ProducerTiming(
             min_block_interval=_int(producer, "minBlockIntervalMs", 0, "producer", maximum=3_600_000) / 1000,
-            max_timestamp_drift=_int(producer, "maxTimestampDriftSeconds", 10, "producer", maximum=3600),
+            max_timestamp_drift=_int(producer, "maxTimestampDriftSeconds", 2, "producer", maximum=3600),
         ),
         pool=PoolLimits(
             max_transaction_bytes=_int(

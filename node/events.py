@@ -74,13 +74,23 @@ class NodeEvents(NodeEventsAPI):
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
 
+    def _bind_to_running_loop(self) -> None:
+        # Subscribers live on the loop that serves them; bind to it if no loop was attached yet.
+        if self._loop is None:
+            try:
+                self._loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return
+
     def subscribe_heads(self) -> Subscription[BlockHeaderAPI]:
+        self._bind_to_running_loop()
         subscription: Subscription[BlockHeaderAPI] = Subscription(self, self._queue_size)
         with self._lock:
             self._heads.add(subscription)
         return subscription
 
     def subscribe_logs(self, log_filter: LogFilter) -> Subscription[LogRecord]:
+        self._bind_to_running_loop()
         subscription: Subscription[LogRecord] = Subscription(self, self._queue_size, log_filter)
         with self._lock:
             self._logs.add(subscription)

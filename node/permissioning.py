@@ -27,7 +27,6 @@ class AllowlistChangeRejected(NodeError):
     """An allow-list change names an account twice, one already present, or one absent."""
 
     code = "allowlist_change_rejected"
-    rpc_code = -32602
 
 
 class AccountAllowlist:

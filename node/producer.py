@@ -40,7 +40,7 @@ logger = logging.getLogger("node.producer")
 class ProducerTiming:
     empty_block_period: float = 0.0
     min_block_interval: float = 0.0
-    max_timestamp_drift: int = 10
+    max_timestamp_drift: int = 2
 
 
 class SingleNodeProducer(BlockProducerAPI):

@@ -1,75 +1,104 @@
 """Why the pool refuses a transaction: one class per reason, each with a stable ``code``.
 
-The RPC layer maps every :class:`~node.exceptions.TxRejected` to a JSON-RPC error carrying the message;
-the ``code`` lets clients and tests tell reasons apart without parsing text.
+Messages are the phrases geth uses ("nonce too low", "replacement transaction underpriced", …):
+ethers.js and web3.py recognise those phrases and turn them into their own typed errors, so a client
+written against geth or Besu behaves the same here. The ``code`` lets clients and tests tell reasons
+apart without parsing text; the RPC layer puts it in the JSON-RPC error's ``data``.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from node.exceptions import TxRejected
 
 
-class MalformedTransaction(TxRejected):
-    code = "tx_malformed"
+class PoolRejection(TxRejected):
+    """A refusal whose message defaults to the canonical phrase of its reason."""
+
+    phrase: ClassVar[str] = "transaction rejected"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.phrase)
 
 
-class UnsupportedTransactionType(TxRejected):
-    code = "tx_type_unsupported"
+class MalformedTransaction(PoolRejection):
+    code = "invalid_encoding"
+    phrase = "invalid transaction encoding"
 
 
-class TransactionTooLarge(TxRejected):
-    code = "tx_too_large"
+class UnsupportedTransactionType(PoolRejection):
+    code = "tx_type_not_supported"
+    phrase = "transaction type not supported"
 
 
-class InvalidSignature(TxRejected):
-    code = "tx_invalid_signature"
+class TransactionTooLarge(PoolRejection):
+    code = "oversized_data"
+    phrase = "oversized data"
 
 
-class WrongChainId(TxRejected):
-    code = "tx_wrong_chain_id"
+class InvalidSignature(PoolRejection):
+    code = "invalid_signature"
+    phrase = "invalid sender"
 
 
-class SenderNotAllowed(TxRejected):
+class WrongChainId(PoolRejection):
+    code = "invalid_chain_id"
+    phrase = "invalid chain id"
+
+
+class SenderNotAllowed(PoolRejection):
     """Account permissioning: the sender is not on the node's allow-list."""
 
-    code = "tx_sender_not_allowed"
+    code = "sender_not_allowed"
+    phrase = "sender not allowed"
 
 
-class GasLimitExceeded(TxRejected):
-    code = "tx_gas_exceeds_block_limit"
+class GasLimitExceeded(PoolRejection):
+    code = "gas_limit_exceeded"
+    phrase = "exceeds block gas limit"
 
 
-class IntrinsicGasTooLow(TxRejected):
-    code = "tx_intrinsic_gas_too_low"
+class IntrinsicGasTooLow(PoolRejection):
+    code = "intrinsic_gas_too_low"
+    phrase = "intrinsic gas too low"
 
 
-class Underpriced(TxRejected):
-    code = "tx_underpriced"
+class Underpriced(PoolRejection):
+    code = "underpriced"
+    phrase = "transaction underpriced"
 
 
-class NonceTooLow(TxRejected):
-    code = "tx_nonce_too_low"
+class NonceTooLow(PoolRejection):
+    code = "nonce_too_low"
+    phrase = "nonce too low"
 
 
-class NonceTooHigh(TxRejected):
-    code = "tx_nonce_too_high"
+class NonceTooHigh(PoolRejection):
+    code = "nonce_too_high"
+    phrase = "nonce too high"
 
 
-class AlreadyKnown(TxRejected):
-    code = "tx_already_known"
+class AlreadyKnown(PoolRejection):
+    code = "already_known"
+    phrase = "already known"
 
 
-class ReplacementUnderpriced(TxRejected):
-    code = "tx_replacement_underpriced"
+class ReplacementUnderpriced(PoolRejection):
+    code = "replacement_underpriced"
+    phrase = "replacement transaction underpriced"
 
 
-class InsufficientFunds(TxRejected):
-    code = "tx_insufficient_funds"
+class InsufficientFunds(PoolRejection):
+    code = "insufficient_funds"
+    phrase = "insufficient funds for gas * price + value"
 
 
-class SenderPoolFull(TxRejected):
-    code = "tx_sender_limit_reached"
+class SenderPoolFull(PoolRejection):
+    code = "sender_limit_reached"
+    phrase = "txpool is full for this sender"
 
 
-class PoolFull(TxRejected):
-    code = "tx_pool_full"
+class PoolFull(PoolRejection):
+    code = "txpool_full"
+    phrase = "txpool is full"

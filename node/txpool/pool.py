@@ -101,7 +101,6 @@ class TxPool(TxPoolAPI):
         self._lock = threading.RLock()
         self._by_hash: dict[Hash32, _Entry] = {}
         self._by_sender: dict[Address, dict[int, _Entry]] = {}
-        self._state_nonces: dict[Address, int] = {}
         self._sequence = itertools.count()
 
     def set_on_pending(self, callback: Callable[[], None] | None) -> None:
@@ -110,79 +109,70 @@ class TxPool(TxPoolAPI):
     # -- admission -------------------------------------------------------------------------------
     def add_raw(self, raw: bytes) -> Hash32:
         if len(raw) > self.limits.max_transaction_bytes:
-            raise TransactionTooLarge(
-                f"transaction of {len(raw)} bytes exceeds the limit of {self.limits.max_transaction_bytes}"
-            )
+            raise TransactionTooLarge()
         if raw[:1] and raw[0] < 0x7F and raw[0] not in (1, 2):
-            raise UnsupportedTransactionType(f"transaction type {raw[0]} is not accepted")
+            raise UnsupportedTransactionType()
         try:
             transaction = PragueTransactionBuilder.decode(raw)
         except (rlp.DecodingError, rlp.DeserializationError, ValidationError, ValueError, TypeError) as exc:
-            raise MalformedTransaction(f"cannot decode the transaction: {exc}") from exc
+            raise MalformedTransaction() from exc
         return self.add(transaction)
 
     def _stateless_checks(self, tx: SignedTransactionAPI) -> Address:
         if tx.type_id not in SUPPORTED_TYPES:
-            raise UnsupportedTransactionType(f"transaction type {tx.type_id} is not accepted")
+            raise UnsupportedTransactionType()
         size = len(tx.encode())
         if size > self.limits.max_transaction_bytes:
-            raise TransactionTooLarge(
-                f"transaction of {size} bytes exceeds the limit of {self.limits.max_transaction_bytes}"
-            )
+            raise TransactionTooLarge()
         if tx.gas > self._block_gas_limit:
-            raise GasLimitExceeded(f"gas {tx.gas} exceeds the block gas limit {self._block_gas_limit}")
+            raise GasLimitExceeded()
         if tx.gas < tx.intrinsic_gas:
-            raise IntrinsicGasTooLow(f"gas {tx.gas} is below the intrinsic cost {tx.intrinsic_gas}")
+            raise IntrinsicGasTooLow()
         try:
             tx.validate()
             tx.check_signature_validity()
             sender = Address(tx.sender)
         except (ValidationError, ValueError) as exc:
-            raise InvalidSignature(f"invalid transaction signature or fields: {exc}") from exc
+            raise InvalidSignature() from exc
         if tx.chain_id is None:
-            raise WrongChainId("transactions must be replay-protected (EIP-155 chain id)")
+            raise WrongChainId("only replay-protected (EIP-155) transactions allowed")
         if tx.chain_id != self._chain.chain_id:
-            raise WrongChainId(f"chain id {tx.chain_id} does not match this chain ({self._chain.chain_id})")
+            raise WrongChainId()
         if not self._allowlist.is_allowed(sender):
-            raise SenderNotAllowed(f"sender 0x{sender.hex()} is not on the account allow-list")
+            raise SenderNotAllowed()
         if _fee_cap(tx) < self.limits.min_gas_price:
-            raise Underpriced(f"gas price below the node minimum of {self.limits.min_gas_price}")
+            raise Underpriced()
         return sender
 
     def _state_nonce(self, sender: Address) -> int:
-        cached = self._state_nonces.get(sender)
-        if cached is None:
-            cached = self._chain.nonce(sender, "latest")
-            self._state_nonces[sender] = cached
-        return cached
+        # Always read from the chain: a cached nonce goes stale the moment a block commits on the
+        # producer's thread, and a stale "pending" nonce makes clients sign duplicates.
+        return self._chain.nonce(sender, "latest")
 
     def add(self, transaction: SignedTransactionAPI) -> Hash32:
         sender = self._stateless_checks(transaction)
         tx_hash = Hash32(transaction.hash)
         with self._lock:
             if tx_hash in self._by_hash:
-                raise AlreadyKnown("transaction already in the pool")
+                raise AlreadyKnown()
             state_nonce = self._state_nonce(sender)
             if transaction.nonce < state_nonce:
-                raise NonceTooLow(f"nonce {transaction.nonce} is below the account nonce {state_nonce}")
+                raise NonceTooLow()
             if transaction.nonce > state_nonce + self.limits.max_nonce_gap:
-                raise NonceTooHigh(
-                    f"nonce {transaction.nonce} is more than {self.limits.max_nonce_gap} "
-                    f"ahead of the account nonce {state_nonce}"
-                )
+                raise NonceTooHigh()
             cost = transaction.gas * _fee_cap(transaction) + transaction.value
             balance = self._chain.balance(sender, "latest")
             if cost > balance:
-                raise InsufficientFunds(f"cost {cost} exceeds the balance {balance}")
+                raise InsufficientFunds()
             queue = self._by_sender.setdefault(sender, {})
             previous = queue.get(transaction.nonce)
             if previous is not None:
                 self._check_replacement(previous.transaction, transaction)
             else:
                 if len(queue) >= self.limits.max_per_sender:
-                    raise SenderPoolFull(f"sender already has {len(queue)} pending transactions")
+                    raise SenderPoolFull()
                 if len(self._by_hash) >= self.limits.max_transactions:
-                    raise PoolFull(f"the pool is full ({self.limits.max_transactions} transactions)")
+                    raise PoolFull()
             if previous is not None:
                 del self._by_hash[Hash32(previous.transaction.hash)]
             entry = _Entry(transaction, sender, next(self._sequence))
@@ -194,16 +184,13 @@ class TxPool(TxPoolAPI):
 
     def _check_replacement(self, old: SignedTransactionAPI, new: SignedTransactionAPI) -> None:
         bump = 100 + self.limits.price_bump_percent
-        for name, old_value, new_value in (
-            ("fee cap", _fee_cap(old), _fee_cap(new)),
-            ("priority fee", _tip(old), _tip(new)),
-        ):
+        for old_value, new_value in ((_fee_cap(old), _fee_cap(new)), (_tip(old), _tip(new))):
             needed = -(-old_value * bump // 100)  # ceiling
             if new_value < needed:
-                raise ReplacementUnderpriced(f"replacement {name} {new_value} is below the required {needed}")
+                raise ReplacementUnderpriced()
         equal = _fee_cap(new) == _fee_cap(old) and _tip(new) == _tip(old)
         if equal and not self.limits.allow_equal_price_replacement:
-            raise ReplacementUnderpriced("a replacement must pay more than the transaction it replaces")
+            raise ReplacementUnderpriced()
 
     # -- queries ---------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -266,7 +253,6 @@ class TxPool(TxPoolAPI):
                 if entry is not None:
                     self._by_sender.get(entry.sender, {}).pop(transaction.nonce, None)
             for sender in touched:
-                self._state_nonces.pop(sender, None)
                 queue = self._by_sender.get(sender)
                 if queue is None:
                     continue
@@ -286,6 +272,5 @@ class TxPool(TxPoolAPI):
                     continue
                 queue = self._by_sender.get(entry.sender, {})
                 queue.pop(transaction.nonce, None)
-                self._state_nonces.pop(entry.sender, None)
                 if not queue:
                     self._by_sender.pop(entry.sender, None)

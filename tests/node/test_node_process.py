@@ -59,7 +59,8 @@ def test_single_node_refuses_outsiders(single_node):
     }
     raw = "0x" + bytes(Account.sign_transaction(tx, single_node.outsider.to_bytes()).raw_transaction).hex()
     error = rpc(single_node.url, "eth_sendRawTransaction", raw)["error"]
-    assert "allow-list" in error["message"]
+    assert error["message"] == "sender not allowed"
+    assert error["data"]["code"] == "sender_not_allowed"
 
 
 @pytest.mark.slow

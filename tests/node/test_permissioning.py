@@ -41,7 +41,7 @@ def test_pool_follows_runtime_changes(chain):
     pool = TxPool(chain, allowlist, block_gas_limit=chain.block_gas_limit)
     alice = Address(sender_key(0).public_key.to_canonical_address())
     allowlist.remove([alice])
-    with pytest.raises(SenderNotAllowed, match="allow-list"):
+    with pytest.raises(SenderNotAllowed, match="sender not allowed"):
         pool.add_raw(raw_tx(sender_key(0), 0))
     allowlist.add([alice])
     pool.add_raw(raw_tx(sender_key(0), 0))
