@@ -13,7 +13,7 @@ Public API (stable; everything else is internal):
 - Trust: :class:`TrustStore` (roots, intermediates, CRLs from files or URLs through a
   :class:`Fetcher`, :class:`OcspResponder`), :class:`HttpFetcher` for deployments.
 - Development PKI: :func:`generate_dev_pki` / :class:`DevPki` (``permitchain pki init DIR``) and the
-  RFC 3161 :class:`TimeStampAuthority`.
+  RFC 3161 :class:`TimeStampAuthority`; :func:`remote_timestamper` stamps through a real TSA (NCA TSP).
 
 Typical service use::
 
@@ -59,7 +59,7 @@ from kz_eds.signing import (
     sign_detached,
 )
 from kz_eds.trust import Fetcher, HttpFetcher, OcspResponder, TrustStore
-from kz_eds.tsa import TimeStampAuthority
+from kz_eds.tsa import TimeStampAuthority, remote_timestamper
 
 __all__ = [
     "Algorithm",
@@ -93,6 +93,7 @@ __all__ = [
     "is_valid_iin",
     "load_signer",
     "parse_kz_certificate",
+    "remote_timestamper",
     "sign_attached",
     "sign_cms",
     "sign_detached",

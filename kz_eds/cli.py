@@ -10,8 +10,9 @@ from pathlib import Path
 
 from kz_eds.cms_verification import verify_cms
 from kz_eds.dev_pki import ALGORITHMS, DevPki, generate_dev_pki
-from kz_eds.exceptions import EdsConfigError
+from kz_eds.exceptions import CertificateParseError, EdsConfigError
 from kz_eds.policy import VerificationPolicy
+from kz_eds.profile import parse_kz_certificate
 from kz_eds.results import VerificationResult
 from kz_eds.signing import Timestamper, load_signer, sign_cms
 from kz_eds.trust import TrustStore
@@ -115,6 +116,32 @@ def _sign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect(args: argparse.Namespace) -> int:
+    try:
+        profile = parse_kz_certificate(_read(args.certificate, "certificate"))
+    except CertificateParseError as exc:
+        raise EdsConfigError(f"{args.certificate}: {exc.message}") from exc
+    body = {
+        "subject": profile.subject,
+        "issuer": profile.issuer,
+        "serial": profile.serial_number,
+        "iin": profile.iin,
+        "bin": profile.bin,
+        "organisation": profile.organisation,
+        "common_name": profile.common_name,
+        "purpose": profile.purpose,
+        "roles": list(profile.roles),
+        "policies": list(profile.policies),
+        "key_usage": sorted(profile.key_usage),
+        "algorithm": profile.algorithm,
+        "not_before": profile.not_before.isoformat(),
+        "not_after": profile.not_after.isoformat(),
+        "is_ca": profile.is_ca,
+    }
+    print(json.dumps(body, ensure_ascii=False, indent=2))
+    return 0
+
+
 def _pki_init(args: argparse.Namespace) -> int:
     pki = generate_dev_pki(
         args.directory, now=_when(None), force=args.force, algorithms=args.algorithm or ALGORITHMS
@@ -156,6 +183,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     verify.add_argument("--at", help="verification time (ISO 8601 with zone; default now)")
     verify.add_argument("--json", action="store_true", help="print one JSON object")
     verify.set_defaults(handler=_verify)
+
+    inspect = eds_sub.add_parser(
+        "inspect", help="show a certificate's NCA profile (IIN, BIN, purpose, roles)"
+    )
+    inspect.add_argument("certificate", type=Path)
+    inspect.set_defaults(handler=_inspect)
 
     sign = eds_sub.add_parser("sign", help="sign a document with a PKCS#12 or PEM key (development side)")
     sign.add_argument("--key", type=Path, required=True, help="PKCS#12 (.p12) or PEM PKCS#8 key")

@@ -12,15 +12,25 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from asn1crypto import cms, tsp, x509
+from asn1crypto import cms, core, tsp, x509
 
-from kz_eds.exceptions import TimestampError
+from kz_eds.exceptions import FetchError, TimestampError
 from kz_eds.issuance import digest_algorithm_oid, sign_with, signature_algorithm_oid
 from kz_eds.key_containers import PrivateKey
 from kz_eds.signatures import SUPPORTED_DIGESTS, digest
 from kz_eds.signing import Timestamper
+from kz_eds.trust import Fetcher
 
 DEV_TSA_POLICY = "1.2.398.3.3.2.6.1"  # the dev TSA's own policy arc under the NCA policies
+
+
+class TimeStampResponse(core.Sequence):  # type: ignore[misc]
+    """RFC 3161 TimeStampResp with the token OPTIONAL, as the RFC has it (asn1crypto requires it)."""
+
+    _fields = [  # noqa: RUF012
+        ("status", tsp.PKIStatusInfo),
+        ("time_stamp_token", cms.ContentInfo, {"optional": True}),
+    ]
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -131,20 +141,60 @@ class TimeStampAuthority:
                 hash_algorithm=algorithm, hashed_message=hashed, gen_time=gen_time, nonce=nonce
             )
         except (ValueError, TypeError, KeyError, TimestampError) as exc:
-            status = tsp.PKIStatusInfo(
-                {"status": "rejection", "status_string": [str(exc)[:200]], "fail_info": {"bad_request"}}
+            rejection: bytes = TimeStampResponse(
+                {
+                    "status": {
+                        "status": "rejection",
+                        "status_string": [str(exc)[:200]],
+                        "fail_info": {"bad_request"},
+                    }
+                }
             ).dump()
-            # asn1crypto marks timeStampToken mandatory; RFC 3161 omits it on rejection, so wrap by hand
-            return _der_sequence(status)
+            return rejection
         granted: bytes = tsp.TimeStampResp(
             {"status": {"status": "granted"}, "time_stamp_token": cms.ContentInfo.load(token)}
         ).dump()
         return granted
 
 
-def _der_sequence(body: bytes) -> bytes:
-    size = len(body)
-    if size < 0x80:
-        return b"\x30" + bytes([size]) + body
-    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return b"\x30" + bytes([0x80 | len(length)]) + length + body
+def remote_timestamper(url: str, fetcher: Fetcher) -> Timestamper:
+    """A :data:`Timestamper` that asks an RFC 3161 service (e.g. the NCA's tsp.pki.gov.kz) over ``fetcher``.
+
+    The answer is checked before use: granted status, our nonce echoed, our imprint stamped. The
+    token's signature and TSA chain are verified later, by whoever verifies the CMS.
+    """
+
+    def stamp(signature: bytes, digest_oid: str) -> bytes:
+        nonce = secrets.randbits(63)
+        imprint = digest(digest_oid, signature)
+        request = tsp.TimeStampReq(
+            {
+                "version": "v1",
+                "message_imprint": {"hash_algorithm": {"algorithm": digest_oid}, "hashed_message": imprint},
+                "nonce": nonce,
+                "cert_req": True,
+            }
+        )
+        try:
+            raw = fetcher(url, body=request.dump(), content_type="application/timestamp-query")
+            response = TimeStampResponse.load(raw)
+            status = response["status"]["status"].native
+            if status not in ("granted", "granted_with_mods"):
+                raise TimestampError(f"the TSA at {url} refused the request ({status})")
+            token = response["time_stamp_token"]
+            if isinstance(token, core.Void):
+                raise TimestampError(f"the TSA at {url} granted but sent no token")
+            info = token["content"]["encap_content_info"]["content"].parsed
+            if (
+                info["nonce"].native != nonce
+                or bytes(info["message_imprint"]["hashed_message"].native) != imprint
+            ):
+                raise TimestampError(f"the TSA at {url} answered for another request")
+            der: bytes = token.dump()
+            return der
+        except FetchError as exc:
+            raise TimestampError(f"the TSA at {url} is unreachable: {exc.message}") from exc
+        except (ValueError, TypeError, KeyError) as exc:
+            raise TimestampError(f"the TSA at {url} sent a malformed response") from exc
+
+    return stamp

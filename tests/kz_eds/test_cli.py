@@ -1,5 +1,6 @@
 import json
 import stat
+from pathlib import Path
 
 from permitchain.cli import main
 
@@ -127,3 +128,16 @@ def test_pki_init_writes_manifest_and_refuses_to_overwrite(tmp_path, capsys):
     before = (target / "rsa" / "root.pem").read_bytes()
     assert main(["pki", "init", str(target), "--algorithm", RSA, "--force"]) == 0
     assert (target / "rsa" / "root.pem").read_bytes() != before
+
+
+def test_inspect_reads_a_real_nca_certificate(capsys, tmp_path):
+    data = Path(__file__).parent / "data" / "nca_test_gost2015_individual.cer"
+    assert main(["eds", "inspect", str(data)]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["iin"] == "123456789012"
+    assert body["purpose"] == "signing"
+    assert body["algorithm"] == "GOST2015-512"
+    junk = tmp_path / "junk.cer"
+    junk.write_bytes(b"not a certificate")
+    assert main(["eds", "inspect", str(junk)]) == 1
+    assert "error:" in capsys.readouterr().err
