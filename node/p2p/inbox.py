@@ -8,6 +8,7 @@ sending peer and lets TCP flow control push back, instead of buffering without l
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 
 from node.abc import InboundMessage, MessageKind
@@ -18,7 +19,10 @@ class Subscription(AsyncIterator[InboundMessage]):
         self, kinds: frozenset[MessageKind] | None, capacity: int, on_close: Callable[[Subscription], None]
     ) -> None:
         self.kinds = kinds
-        self._queue: asyncio.Queue[InboundMessage | None] = asyncio.Queue(maxsize=capacity)
+        self._capacity = capacity
+        self._items: deque[InboundMessage] = deque()
+        self._not_empty = asyncio.Event()
+        self._not_full = asyncio.Event()
         self._on_close = on_close
         self.closed = False
 
@@ -26,35 +30,49 @@ class Subscription(AsyncIterator[InboundMessage]):
         return not self.closed and (self.kinds is None or kind in self.kinds)
 
     async def put(self, message: InboundMessage) -> None:
-        """Deliver, waiting for room (backpressure onto the sender's connection)."""
-        await self._queue.put(message)
+        """Deliver, waiting for room (backpressure onto the sender's connection); a no-op once closed."""
+        while len(self._items) >= self._capacity and not self.closed:
+            self._not_full.clear()
+            await self._not_full.wait()
+        if not self.closed:
+            self._items.append(message)
+            self._not_empty.set()
 
     def offer(self, message: InboundMessage) -> bool:
-        """Deliver without waiting; return False (message dropped) when the subscriber lags."""
-        try:
-            self._queue.put_nowait(message)
-        except asyncio.QueueFull:
+        """Deliver without waiting; return False (message dropped) when closed or the subscriber lags."""
+        if self.closed or len(self._items) >= self._capacity:
             return False
+        self._items.append(message)
+        self._not_empty.set()
         return True
 
+    def drain_nowait(self) -> list[InboundMessage]:
+        """Return and remove everything queued now, without waiting (for deterministic tests)."""
+        items = list(self._items)
+        self._items.clear()
+        self._not_full.set()
+        return items
+
     def close(self) -> None:
-        """End the iteration; messages already queued are still returned first."""
+        """End the iteration once the messages already queued are consumed; wakes any waiting sender."""
         if self.closed:
             return
         self.closed = True
         self._on_close(self)
-        if self._queue.full():
-            self._queue.get_nowait()
-        self._queue.put_nowait(None)
+        self._not_full.set()
+        self._not_empty.set()
 
     def __aiter__(self) -> Subscription:
         return self
 
     async def __anext__(self) -> InboundMessage:
-        item = await self._queue.get()
-        if item is None:
-            self._queue.put_nowait(None)
-            raise StopAsyncIteration
+        while not self._items:
+            if self.closed:
+                raise StopAsyncIteration
+            self._not_empty.clear()
+            await self._not_empty.wait()
+        item = self._items.popleft()
+        self._not_full.set()
         return item
 
 

@@ -24,13 +24,7 @@ async def _started(network: InMemoryNetwork, ids=IDS):
 
 def _drain(inbox):
     """Collect what is already queued, without waiting (delivery is synchronous)."""
-    queue = inbox._queue
-    items = []
-    while not queue.empty():
-        item = queue.get_nowait()
-        if item is not None:
-            items.append(item)
-    return items
+    return inbox.drain_nowait()
 
 
 def test_is_a_transport_and_broadcasts_to_all_started_nodes():
