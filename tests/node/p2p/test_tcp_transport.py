@@ -480,3 +480,23 @@ def test_peer_restarted_while_old_connection_lingers_is_let_back_in_before_the_i
         await stop_all([low, high, reborn])
 
     run(body())
+
+
+def test_pending_request_fails_at_once_when_the_peer_disconnects():
+    async def body():
+        a, b = await mesh(2)
+        never = asyncio.Event()
+
+        async def stuck(peer_id: str, payload: bytes) -> bytes:
+            await never.wait()
+            return b""
+
+        b.transport.set_request_handler(MessageKind.BLOCK_SYNC, stuck)
+        pending = asyncio.ensure_future(a.transport.request(b.id, MessageKind.BLOCK_SYNC, b"1", timeout=20))
+        await asyncio.sleep(0.1)
+        await b.transport.stop()
+        with pytest.raises(PeerNotConnected):
+            await asyncio.wait_for(pending, 5)  # long before the 20 s timeout
+        await a.transport.stop()
+
+    run(body())
