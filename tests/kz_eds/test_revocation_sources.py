@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+from asn1crypto import core
 from asn1crypto import ocsp as asn1_ocsp
 from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -18,9 +20,11 @@ from kz_eds import (
 )
 from kz_eds.certificates import load_crl
 from kz_eds.exceptions import FetchError
+from kz_eds.issuance import sign_with, signature_algorithm_oid
+from kz_eds.key_containers import read_key_files
 from kz_eds.revocation import ocsp_request
 
-from .conftest import RSA
+from .conftest import GOST, RSA
 
 DOC = b"revocation"
 CRL_URL = "http://crl.dev.invalid/nca_rsa_dev.crl"
@@ -169,3 +173,64 @@ def test_ocsp_request_is_well_formed(pki):
     parsed = ocsp.load_der_ocsp_request(request.dump())
     assert parsed.serial_number == cert.serial_number
     assert parsed.hash_algorithm.name == "sha256"
+
+
+def _gost_ocsp_response(pki, now, request_der, *, revoked):
+    """A GOST-signed OCSP response built with asn1crypto (cryptography cannot sign GOST)."""
+    section = pki.manifest["algorithms"][GOST]
+    ca = read_key_files(pki.path(section["ca_key"]), pki.path(section["ca"]), None)
+    request = asn1_ocsp.OCSPRequest.load(request_der)
+    cert_id = request["tbs_request"]["request_list"][0]["req_cert"]
+    status = (
+        asn1_ocsp.CertStatus(name="revoked", value={"revocation_time": now - dt.timedelta(hours=3)})
+        if revoked
+        else asn1_ocsp.CertStatus(name="good", value=core.Null())
+    )
+    tbs = asn1_ocsp.ResponseData(
+        {
+            "responder_id": asn1_ocsp.ResponderId(name="by_name", value=ca.certificate.subject),
+            "produced_at": now,
+            "responses": [
+                {
+                    "cert_id": cert_id,
+                    "cert_status": status,
+                    "this_update": now - dt.timedelta(minutes=1),
+                    "next_update": now + dt.timedelta(hours=1),
+                }
+            ],
+        }
+    )
+    basic = asn1_ocsp.BasicOCSPResponse(
+        {
+            "tbs_response_data": tbs,
+            "signature_algorithm": {"algorithm": signature_algorithm_oid(ca.key)},
+            "signature": sign_with(ca.key, tbs.dump()),
+        }
+    )
+    return asn1_ocsp.OCSPResponse(
+        {
+            "response_status": "successful",
+            "response_bytes": {"response_type": "basic_ocsp_response", "response": basic},
+        }
+    ).dump()
+
+
+@pytest.mark.parametrize("revoked", [False, True])
+def test_gost_ocsp_responder(pki, now, revoked):
+    def fetcher(url, *, body=None, content_type=None):
+        return _gost_ocsp_response(pki, now, body, revoked=revoked)
+
+    ca = pki.certificates(GOST, "ca")[0]
+    store = TrustStore(
+        roots=pki.certificates(GOST, "root"),
+        intermediates=[ca],
+        ocsp_responders=[OcspResponder(OCSP_URL, issuer=ca)],
+        fetcher=fetcher,
+    )
+    signature = sign_detached(DOC, pki.signer(GOST, "individual_entrepreneur"), signing_time=now)
+    result = verify_cms(signature, data=DOC, trust=store, policy=VerificationPolicy(), now=now)
+    if revoked:
+        assert result.codes == {ReasonCode.CERTIFICATE_REVOKED}
+    else:
+        assert result.valid, result.reasons
+        assert result.revocation is RevocationStatus.GOOD
