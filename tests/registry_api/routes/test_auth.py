@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from registry_api.models.tables import AuthChallenge
+from tests.registry_api.submissions import submission
 
 
 @pytest.fixture
@@ -103,3 +104,15 @@ def test_open_challenges_are_bounded(make_client, pki, clock) -> None:
     assert (third.status_code, third.json()["code"]) == (429, "too_many_challenges")
     clock.now += dt.timedelta(seconds=settings.challenge_ttl_seconds + 1)  # the old ones expire
     assert client.post("/v1/auth/challenge").status_code == 200
+
+
+def test_an_entrepreneur_logs_in_submits_and_sees_its_request(api, pki, clock) -> None:
+    client, _ = api
+    login = _login(client, pki.signing("authentication"), clock.now).json()  # the IE's auth certificate
+    headers = {"Authorization": f"Bearer {login['access_token']}"}
+    ie = pki.signing("individual_entrepreneur")
+    body = submission(ie, applicant_id=ie.iin, legal_entity=False, at=clock.now)
+    created = client.post("/v1/applications", json=body, headers=headers)
+    assert created.status_code == 201, created.json()
+    cabinet = client.get("/v1/applications", headers=headers).json()
+    assert [(a["number"], a["applicant_id"]) for a in cabinet] == [(created.json()["number"], ie.iin)]
