@@ -2,6 +2,8 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
+
 from permitchain.cli import main
 
 from .conftest import GOST, RSA
@@ -24,6 +26,7 @@ def _verify_args(pki, signature, data, algorithm=RSA):
     ]
 
 
+@pytest.mark.slow  # the first CLI call imports every package's subcommands (~2 s)
 def test_sign_with_p12_then_verify_json(pki, tmp_path, capsys):
     doc = tmp_path / "application.json"
     doc.write_text('{"platform": "test"}', encoding="utf-8")
