@@ -136,11 +136,10 @@ class Schedule:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """The outcome of one step: the new status, the updated schedule and what to tell the applicant."""
+    """The outcome of one step: the new status, the updated schedule, whether the notice was late."""
 
     status: Status
     schedule: Schedule
-    event: str
     notice_late: bool = False
 
 
@@ -208,7 +207,7 @@ def decide(
             )
         new_schedule = replace(schedule, hearing_due=hearing_due)
         notice_late = at > schedule.hearing_notice_due
-    return Decision(status=target, schedule=new_schedule, event=action.value, notice_late=notice_late)
+    return Decision(status=target, schedule=new_schedule, notice_late=notice_late)
 
 
 def timeliness(
