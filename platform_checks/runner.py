@@ -25,11 +25,14 @@ from platform_checks.checks.liveness import check_liveness
 from platform_checks.checks.node_count import check_node_count
 from platform_checks.checks.one_network import check_one_network, main_network
 from platform_checks.checks.reachability import check_reachability
-from platform_checks.collect import observe_consensus, observe_nodes, poll_heads, probe_shared_filters
+from platform_checks.collect import observe_nodes
+from platform_checks.consensus_probe import observe_consensus
 from platform_checks.endpoints import Endpoint
 from platform_checks.engines.base import EngineProbe
 from platform_checks.engines.registry import default_engine_probes
 from platform_checks.exceptions import PlatformCheckError
+from platform_checks.filter_probe import probe_shared_filters
+from platform_checks.head_polling import poll_heads
 from platform_checks.model import CheckResult, CheckStatus, iso, overall_verdict
 from platform_checks.report import REPORT_SCHEMA_ID, sign_report
 from platform_checks.rpc_client import RpcClient, new_http_client

@@ -58,8 +58,8 @@ def test_parsers_on_arbitrary_json(value: Any) -> None:
     for parse in (
         collect._identity,
         collect._peers,
-        collect._block_hash,
-        collect._quantity,
+        collect.block_hash_reading,
+        collect.quantity_reading,
         collect._text,
         header_from_json,
     ):

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from platform_checks.collect import fetch_recent_headers
+from platform_checks.consensus_probe import fetch_recent_headers
 from platform_checks.endpoints import parse_endpoint
 from platform_checks.engines.base import EngineFinding, EngineProbe
 from platform_checks.engines.clique import CliqueProbe, clique_fault_tolerance
