@@ -31,6 +31,9 @@ from kz_eds.trust import TrustStore
 
 _PARSE_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError)
 _EXPECTED_DIGEST = {True: oids.KZ_STREEBOG_512, False: oids.SHA256}
+# Hostile input bounds: every signer and every candidate issuer may cost a GOST check (~0.1 s).
+MAX_SIGNERS = 8
+MAX_CMS_CERTIFICATES = 50
 _IDENTITY_CODES = frozenset({ReasonCode.IIN_MISMATCH, ReasonCode.BIN_MISMATCH, ReasonCode.NO_RIGHT_TO_SIGN})
 
 
@@ -379,6 +382,12 @@ def _verify(
     signer_infos = signed_data["signer_infos"]
     if len(signer_infos) == 0:
         return _fail(ReasonCode.NO_SIGNER, "the SignedData has no signer")
+    if len(signer_infos) > MAX_SIGNERS:
+        return _fail(ReasonCode.INPUT_TOO_LARGE, f"more than {MAX_SIGNERS} signers in one signature")
+    if len(signed_data["certificates"] or []) > MAX_CMS_CERTIFICATES:
+        return _fail(
+            ReasonCode.INPUT_TOO_LARGE, f"more than {MAX_CMS_CERTIFICATES} certificates in one signature"
+        )
     encap = signed_data["encap_content_info"]
     embedded = encap["content"]
     embedded_bytes = bytes(embedded.contents) if embedded.native is not None else None

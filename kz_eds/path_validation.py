@@ -66,6 +66,11 @@ def _may_issue(child: x509.Certificate, candidate: x509.Certificate) -> bool:
     return aki is None or ski is None or aki == ski
 
 
+# At most this many issuer-signature checks per path search: a crafted bundle of look-alike issuers
+# must not buy unbounded GOST work.
+MAX_SIGNATURE_CHECKS = 24
+
+
 @dataclass(slots=True)
 class _Search:
     trust: TrustStore
@@ -73,6 +78,7 @@ class _Search:
     max_depth: int
     bad_signature: bool = False
     too_long: bool = False
+    checks_left: int = MAX_SIGNATURE_CHECKS
 
     def paths(self, chain: list[x509.Certificate]) -> list[x509.Certificate] | None:
         tip = chain[-1]
@@ -85,6 +91,9 @@ class _Search:
         for candidate in self.pool:
             if fingerprint(candidate) in seen or not _may_issue(tip, candidate):
                 continue
+            if self.checks_left <= 0:
+                return None
+            self.checks_left -= 1
             if not signed_by(tip, candidate):
                 self.bad_signature = True
                 continue

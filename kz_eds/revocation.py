@@ -9,9 +9,9 @@ key signed it and it is current at the verification time (``thisUpdate <= now <=
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import os
+import threading
 from dataclasses import dataclass, field
 
 from asn1crypto import crl as asn1_crl
@@ -40,14 +40,61 @@ class RevocationCheck:
     problems: tuple[str, ...] = field(default=())
 
 
+class _CrlFacts:
+    """Per-CRL results worth keeping: the signature verdict per issuer and the revoked-serial index.
+
+    NCA CRLs run to many megabytes; re-walking them for every document would dominate verification.
+    Keys are SHA-256 digests of the DER, so the cache holds facts, not copies of the lists.
+    """
+
+    def __init__(self, capacity: int = 32) -> None:
+        self._capacity = capacity
+        self._signed: dict[tuple[bytes, bytes], bool] = {}
+        self._index: dict[bytes, dict[int, dt.datetime | None]] = {}
+        self._lock = threading.Lock()
+
+    def signed_by(self, crl: asn1_crl.CertificateList, issuer: x509.Certificate) -> bool:
+        key = (hashlib.sha256(crl.dump()).digest(), hashlib.sha256(issuer.dump()).digest())
+        with self._lock:
+            if key in self._signed:
+                return self._signed[key]
+        verdict = _verify_crl_signature(crl, issuer)
+        with self._lock:
+            if len(self._signed) >= self._capacity:
+                self._signed.pop(next(iter(self._signed)))
+            self._signed[key] = verdict
+        return verdict
+
+    def revoked(self, crl: asn1_crl.CertificateList) -> dict[int, dt.datetime | None]:
+        key = hashlib.sha256(crl.dump()).digest()
+        with self._lock:
+            found = self._index.get(key)
+        if found is not None:
+            return found
+        index = {
+            entry["user_certificate"].native: entry["revocation_date"].native
+            for entry in crl["tbs_cert_list"]["revoked_certificates"]
+        }
+        with self._lock:
+            if len(self._index) >= self._capacity:
+                self._index.pop(next(iter(self._index)))
+            self._index[key] = index
+        return index
+
+    def clear(self) -> None:
+        with self._lock:
+            self._signed.clear()
+            self._index.clear()
+
+
+CRL_FACTS = _CrlFacts()
+
+
 def _crl_signed_by(crl: asn1_crl.CertificateList, issuer: x509.Certificate) -> bool:
-    """Cached by exact bytes, like certificate signatures (a CRL is re-checked for every document)."""
-    return _crl_signed_by_der(crl.dump(), issuer.dump())
+    return CRL_FACTS.signed_by(crl, issuer)
 
 
-@functools.lru_cache(maxsize=256)
-def _crl_signed_by_der(crl_der: bytes, issuer_der: bytes) -> bool:
-    crl, issuer = asn1_crl.CertificateList.load(crl_der), x509.Certificate.load(issuer_der)
+def _verify_crl_signature(crl: asn1_crl.CertificateList, issuer: x509.Certificate) -> bool:
     usage = issuer.key_usage_value
     if usage is not None and "crl_sign" not in usage.native:
         return False
@@ -89,14 +136,11 @@ def check_crls(
         return RevocationCheck(RevocationStatus.UNKNOWN, problems=tuple(problems))
     serial = cert.serial_number
     for crl in usable:
-        for entry in crl["tbs_cert_list"]["revoked_certificates"]:
-            if entry["user_certificate"].native == serial:
-                return RevocationCheck(
-                    RevocationStatus.REVOKED,
-                    revoked_at=entry["revocation_date"].native,
-                    source="crl",
-                    problems=tuple(problems),
-                )
+        index = CRL_FACTS.revoked(crl)
+        if serial in index:
+            return RevocationCheck(
+                RevocationStatus.REVOKED, revoked_at=index[serial], source="crl", problems=tuple(problems)
+            )
     return RevocationCheck(RevocationStatus.GOOD, source="crl", problems=tuple(problems))
 
 

@@ -318,3 +318,14 @@ def test_unknown_critical_extension_is_refused(pki, trust, now):
 
 def _sign_with(signer, now):
     return sign_detached(DOC, signer, signing_time=now)
+
+
+def test_hostile_counts_of_signers_and_certificates_are_refused(pki, trust, now):
+    info = cms.ContentInfo.load(_sign(pki, "individual_entrepreneur", now))
+    signed = info["content"]
+    signed["certificates"] = list(signed["certificates"]) * 26
+    assert _codes(info.dump(force=True), trust, now) == {ReasonCode.INPUT_TOO_LARGE}
+    info = cms.ContentInfo.load(_sign(pki, "individual_entrepreneur", now))
+    signed = info["content"]
+    signed["signer_infos"] = list(signed["signer_infos"]) * 9
+    assert _codes(info.dump(force=True), trust, now) == {ReasonCode.INPUT_TOO_LARGE}
