@@ -410,6 +410,13 @@ class DevPki:
         section: dict[str, object] = sections[algorithm]
         return section
 
+    def ca_file(self, algorithm: str, which: str) -> Path:
+        """Path of the ``root``, ``root_key``, ``ca``, ``ca_key``, ``ca_crl`` or ``root_crl`` file."""
+        section = self._section(algorithm)
+        if which not in ("root", "root_key", "ca", "ca_key", "ca_crl", "root_crl"):
+            raise EdsConfigError(f"the dev PKI has no CA file {which!r}")
+        return self.path(section[which])
+
     def identity(self, algorithm: str, role: str) -> dict[str, object]:
         identities = self._section(algorithm)["identities"]
         if not isinstance(identities, dict) or role not in identities:

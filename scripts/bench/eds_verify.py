@@ -14,11 +14,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kz_eds import Signer, VerificationPolicy, generate_dev_pki, sign_detached, verify_cms
+from kz_eds import Signer, TrustStore, VerificationPolicy, generate_dev_pki, sign_detached, verify_cms
+from kz_eds.certificates import load_crl
 from kz_eds.gost import GostPrivateKey
+from kz_eds.issuance import issue_crl
+from kz_eds.key_containers import read_key_files
 from kz_eds.path_validation import _signed_by_der
 from kz_eds.revocation import CRL_FACTS
 from kz_eds.streebog import streebog512
+
+BIG_CRL_ENTRIES = 20_000
 
 
 def timed(fn: Callable[[], object], rounds: int) -> tuple[float, float]:
@@ -93,6 +98,33 @@ def main() -> None:
                 warm(sig)
 
             row(f"{algorithm}: verify with time-stamp (warm cache)", timed(warm_stamped, rounds))
+
+        # A large CRL (NCA's run to hundreds of thousands of entries): first use vs later uses.
+        ca = read_key_files(pki.ca_file("RSA-SHA256", "ca_key"), pki.ca_file("RSA-SHA256", "ca"), None)
+        entries = [(serial, now - dt.timedelta(days=1)) for serial in range(10_000, 10_000 + BIG_CRL_ENTRIES)]
+        big = issue_crl(
+            issuer=ca.certificate,
+            issuer_key=ca.key,
+            revoked=entries,
+            this_update=now - dt.timedelta(hours=1),
+            next_update=now + dt.timedelta(days=1),
+            number=2,
+        )
+        big_der = big.dump()
+        big_trust = TrustStore(
+            roots=pki.certificates("RSA-SHA256", "root"),
+            intermediates=[ca.certificate],
+            crls=[load_crl(big_der)],
+        )
+        plain = sign_detached(document, pki.signer("RSA-SHA256", "individual_entrepreneur"), signing_time=now)
+
+        def with_big_crl() -> None:
+            verify_cms(plain, data=document, trust=big_trust, policy=policy, now=now)
+
+        CRL_FACTS.clear()
+        label = f"RSA-SHA256: verify, {BIG_CRL_ENTRIES} entry CRL ({len(big_der) // 1024} KiB)"
+        row(label + " first", timed(with_big_crl, 1))
+        row(label + " later", timed(with_big_crl, rounds))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-from kz_eds import DevPki, parse_kz_certificate, validate_bin, validate_iin
+import pytest
+
+from kz_eds import DevPki, EdsConfigError, parse_kz_certificate, validate_bin, validate_iin
 
 from .conftest import GOST, RSA
 
@@ -41,3 +43,10 @@ def test_manifest_lists_every_role_with_the_kazakh_profile(pki):
 def test_expired_certificate_is_in_the_past(pki, now):
     profile = parse_kz_certificate(pki.certificate(GOST, "expired"))
     assert profile.not_after < now
+
+
+def test_ca_files_are_addressable(pki):
+    assert pki.ca_file(GOST, "ca_crl").read_bytes()[:1] == b"\x30"
+    assert pki.ca_file(RSA, "root").read_bytes().startswith(b"-----BEGIN CERTIFICATE-----")
+    with pytest.raises(EdsConfigError):
+        pki.ca_file(RSA, "manifest")
