@@ -1,0 +1,165 @@
+"""The thin asyncio shell that runs a :class:`QbftMachine` on a real transport and a real chain.
+
+Everything protocol-related stays in the pure machine; this module only moves bytes and time: it feeds
+inbound consensus messages, timer expiries, built blocks and sync imports into the machine, one at a
+time from a single task, and carries out the returned actions in order (persist, then send). The node
+supplies a :class:`ConsensusHost` (build, commit, persist, who is who) and a ``TransportAPI``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from eth_typing import Address
+
+from node.abc import InboundMessage, MessageKind, TransportAPI
+from node.consensus.qbft.actions import (
+    Action,
+    Broadcast,
+    CommitBlock,
+    PersistState,
+    Rejected,
+    RejectReason,
+    RequestBlock,
+)
+from node.consensus.qbft.height_state import HeightInfo
+from node.consensus.qbft.ports import ConsensusBlock
+from node.consensus.qbft.state_machine import QbftMachine
+
+CONNECTION_FAULTS = frozenset({RejectReason.MALFORMED, RejectReason.OVERSIZE, RejectReason.NOT_VALIDATOR})
+"""Faults whose author cannot be trusted: the peer that delivered the bytes is blamed."""
+
+
+class ConsensusHost(Protocol):
+    """What the node provides to a running validator (besides the machine's own ports)."""
+
+    def next_height(self) -> HeightInfo:
+        """Return the :class:`HeightInfo` of the height after the current head."""
+        ...
+
+    async def build_block(self, height: int, round_number: int) -> ConsensusBlock | None:
+        """Build a candidate for ``height`` on the head, or None if the head moved on meanwhile."""
+        ...
+
+    async def commit_block(self, decision: CommitBlock) -> HeightInfo:
+        """Write the decided block with its round and seals atomically; return the next height's info."""
+        ...
+
+    def persist_snapshot(self, data: bytes) -> None:
+        """Store the consensus snapshot durably before returning."""
+        ...
+
+    def peer_of(self, validator: Address) -> str | None:
+        """Return the transport node id of ``validator``, if known (for misbehaviour reports)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    block: ConsensusBlock | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Imported:
+    info: HeightInfo
+
+
+_Event = InboundMessage | _Built | _Imported
+
+
+class QbftRunner:
+    """Runs one validator until cancelled; see the module docstring."""
+
+    def __init__(
+        self,
+        machine: QbftMachine,
+        transport: TransportAPI,
+        host: ConsensusHost,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.machine = machine
+        self.transport = transport
+        self.host = host
+        self.clock = clock
+        self._events: asyncio.Queue[_Event] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.rejected: dict[RejectReason, int] = {}
+
+    def block_imported(self, info: HeightInfo) -> None:
+        """Tell the runner that sync imported the head; ``info`` describes the next height."""
+        self._events.put_nowait(_Imported(info))
+
+    async def run(self) -> None:
+        inbox = self.transport.inbox(frozenset({MessageKind.CONSENSUS}))
+        reader = asyncio.get_running_loop().create_task(self._read(inbox))
+        try:
+            await self._execute(self.machine.start_height(self.host.next_height(), self.clock()), None)
+            while True:
+                deadline = self.machine.next_deadline()
+                timeout = None if deadline is None else max(0.0, deadline - self.clock())
+                try:
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
+                    async with asyncio.timeout(timeout):
+                        event = await self._events.get()
+                except TimeoutError:
+                    await self._execute(self.machine.on_tick(self.clock()), None)
+                    continue
+                await self._handle(event)
+        finally:
+            reader.cancel()
+            for task in list(self._tasks):
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _read(self, inbox: AsyncIterator[InboundMessage]) -> None:
+        async for message in inbox:
+            self._events.put_nowait(message)
+
+    async def _handle(self, event: _Event) -> None:
+        now = self.clock()
+        if isinstance(event, InboundMessage):
+            await self._execute(self.machine.on_message(event.payload, now), event.sender)
+        elif isinstance(event, _Built):
+            if event.block is not None:
+                await self._execute(self.machine.on_block_built(event.block, now), None)
+        else:
+            await self._execute(self.machine.on_block_imported(event.info, now), None)
+
+    async def _build(self, request: RequestBlock) -> None:
+        block = await self.host.build_block(request.height, request.round)
+        self._events.put_nowait(_Built(block))
+
+    async def _execute(self, actions: list[Action], peer: str | None) -> None:
+        for action in actions:
+            if isinstance(action, PersistState):
+                self.host.persist_snapshot(action.snapshot.encode())
+            elif isinstance(action, Broadcast):
+                self.transport.broadcast(MessageKind.CONSENSUS, action.encode())
+            elif isinstance(action, RequestBlock):
+                task = asyncio.get_running_loop().create_task(self._build(action))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            elif isinstance(action, CommitBlock):
+                info = await self.host.commit_block(action)
+                await self._execute(self.machine.start_height(info, self.clock()), None)
+            elif isinstance(action, Rejected):
+                self._report(action, peer)
+
+    def _report(self, rejected: Rejected, peer: str | None) -> None:
+        self.rejected[rejected.reason] = self.rejected.get(rejected.reason, 0) + 1
+        if not rejected.fault:
+            return
+        if rejected.reason in CONNECTION_FAULTS or rejected.sender is None:
+            blamed = peer
+        else:
+            blamed = self.host.peer_of(rejected.sender)
+        if blamed is not None:
+            self.transport.report_misbehaviour(blamed, f"qbft {rejected.reason}: {rejected.detail}")
