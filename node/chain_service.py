@@ -56,7 +56,7 @@ from node.genesis import GenesisConfig
 from node.storage.lmdb_store import LmdbStore, StagedChainDatabase
 
 DEFAULT_LOG_RANGE_CAP = 10_000
-RECENT_BLOCKS_CACHED = 32
+RECENT_BLOCKS_CACHED = 8
 """Blocks whose receipt records stay decoded: a receipt needs its whole block (cumulative gas, log
 positions), and clients ask for receipts of recent blocks over and over."""
 DEFAULT_CALL_GAS = 50_000_000

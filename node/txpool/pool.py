@@ -17,6 +17,7 @@ swapped for another).
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import threading
 from collections.abc import Callable
@@ -214,29 +215,31 @@ class TxPool(TxPoolAPI):
             return self._state_nonce(address) + len(self._ready_run(address))
 
     def executable(self, limit_gas: int) -> list[SignedTransactionAPI]:
-        """Return ready transactions, first come first served, nonce-ordered per sender, within gas."""
+        """Return ready transactions, first come first served, nonce-ordered per sender, within gas.
+
+        Senders removed from the allow-list since their transactions arrived are skipped: permissioning
+        applies when a transaction is included, not only when it is admitted.
+        """
         with self._lock:
-            runs = {sender: self._ready_run(sender) for sender in self._by_sender}
-            cursor = dict.fromkeys(runs, 0)
+            runs = {
+                sender: run
+                for sender in self._by_sender
+                if self._allowlist.is_allowed(sender) and (run := self._ready_run(sender))
+            }
+            heap = [(run[0].sequence, sender, 0) for sender, run in runs.items()]
+            heapq.heapify(heap)
             chosen: list[SignedTransactionAPI] = []
             remaining = limit_gas
-            blocked: set[Address] = set()
-            while True:
-                heads = [
-                    (runs[s][cursor[s]].sequence, s)
-                    for s in runs
-                    if s not in blocked and cursor[s] < len(runs[s])
-                ]
-                if not heads:
-                    return chosen
-                _, sender = min(heads)
-                entry = runs[sender][cursor[sender]]
+            while heap:
+                _, sender, position = heapq.heappop(heap)
+                entry = runs[sender][position]
                 if entry.transaction.gas > remaining:
-                    blocked.add(sender)  # a later nonce of this sender cannot go before this one
-                    continue
+                    continue  # this sender's later nonces cannot go before this one
                 chosen.append(entry.transaction)
                 remaining -= entry.transaction.gas
-                cursor[sender] += 1
+                if position + 1 < len(runs[sender]):
+                    heapq.heappush(heap, (runs[sender][position + 1].sequence, sender, position + 1))
+            return chosen
 
     def pending(self) -> list[SignedTransactionAPI]:
         """Return every pooled transaction (ready and queued), for ``txpool``-style inspection."""

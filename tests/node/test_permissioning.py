@@ -45,3 +45,13 @@ def test_pool_follows_runtime_changes(chain):
         pool.add_raw(raw_tx(sender_key(0), 0))
     allowlist.add([alice])
     pool.add_raw(raw_tx(sender_key(0), 0))
+
+
+def test_removed_senders_pending_transactions_are_not_included(chain):
+    allowlist = AccountAllowlist(chain.store, chain.genesis.allowed_accounts)
+    pool = TxPool(chain, allowlist, block_gas_limit=chain.block_gas_limit)
+    alice = Address(sender_key(0).public_key.to_canonical_address())
+    pool.add_raw(raw_tx(sender_key(0), 0))
+    pool.add_raw(raw_tx(sender_key(1), 0))
+    allowlist.remove([alice])
+    assert [t.sender for t in pool.executable(10**9)] == [sender_key(1).public_key.to_canonical_address()]
