@@ -15,7 +15,7 @@ from kz_eds.policy import VerificationPolicy
 from kz_eds.profile import parse_kz_certificate
 from kz_eds.results import VerificationResult
 from kz_eds.signing import Timestamper, load_signer, sign_cms
-from kz_eds.trust import TrustStore
+from kz_eds.trust import HttpFetcher, TrustStore
 
 PASSWORD_ENV = "KZ_EDS_KEY_PASSWORD"  # noqa: S105 - the name of a variable
 _MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -68,7 +68,13 @@ def _print_result(result: VerificationResult) -> None:
 def _verify(args: argparse.Namespace) -> int:
     if not args.trust_root:
         raise EdsConfigError("give at least one --trust-root certificate")
-    trust = TrustStore.from_files(args.trust_root, intermediates=args.intermediate, crls=args.crl)
+    trust = TrustStore.from_files(
+        args.trust_root,
+        intermediates=args.intermediate,
+        crls=args.crl,
+        crl_urls=args.crl_url,
+        fetcher=HttpFetcher() if args.crl_url else None,
+    )
     policy = VerificationPolicy(
         require_signing_purpose=not args.allow_authentication,
         expected_iin=args.expected_iin,
@@ -167,6 +173,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--intermediate", type=Path, action="append", default=[], help="intermediate CA certificate"
     )
     verify.add_argument("--crl", type=Path, action="append", default=[], help="CRL file (repeatable)")
+    verify.add_argument(
+        "--crl-url", action="append", default=[], help="CRL to fetch over http(s) (repeatable)"
+    )
     verify.add_argument("--expected-iin", help="require this signer IIN")
     verify.add_argument("--expected-bin", help="require this legal entity BIN")
     verify.add_argument(

@@ -144,3 +144,28 @@ def test_inspect_reads_a_real_nca_certificate(capsys, tmp_path):
     junk.write_bytes(b"not a certificate")
     assert main(["eds", "inspect", str(junk)]) == 1
     assert "error:" in capsys.readouterr().err
+
+
+def test_unreachable_crl_url_is_reported(pki, tmp_path, capsys):
+    doc = tmp_path / "doc.txt"
+    doc.write_bytes(b"doc")
+    sig = tmp_path / "doc.cms"
+    ident = pki.identity(RSA, "individual_entrepreneur")
+    args = [
+        "eds",
+        "sign",
+        "--key",
+        str(pki.path(ident["key"])),
+        "--cert",
+        str(pki.path(ident["certificate"])),
+    ]
+    assert main([*args, "--data", str(doc), "--out", str(sig)]) == 0
+    capsys.readouterr()
+    root = pki.ca_file(RSA, "root")
+    # a closed port on loopback: the fetch fails fast and becomes a reason, not a crash
+    verify = ["eds", "verify", str(sig), "--data", str(doc), "--trust-root", str(root), "--intermediate"]
+    verify += [str(pki.ca_file(RSA, "ca")), "--crl-url", "http://127.0.0.1:9/nca.crl", "--json"]
+    assert main(verify) == 1
+    body = json.loads(capsys.readouterr().out)
+    assert [r["code"] for r in body["reasons"]] == ["revocation_unknown"]
+    assert "127.0.0.1:9" in body["reasons"][0]["message"]
