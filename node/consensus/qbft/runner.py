@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ from node.consensus.qbft.actions import (
 from node.consensus.qbft.height_state import HeightInfo
 from node.consensus.qbft.ports import ConsensusBlock
 from node.consensus.qbft.state_machine import QbftMachine
+from node.exceptions import NodeError
+
+_log = logging.getLogger(__name__)
 
 CONNECTION_FAULTS = frozenset({RejectReason.MALFORMED, RejectReason.OVERSIZE, RejectReason.NOT_VALIDATOR})
 """Faults whose author cannot be trusted: the peer that delivered the bytes is blamed."""
@@ -69,7 +73,12 @@ class _Imported:
     info: HeightInfo
 
 
-_Event = InboundMessage | _Built | _Imported
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    error: BaseException
+
+
+_Event = InboundMessage | _Built | _Imported | _Failed
 
 
 class QbftRunner:
@@ -130,11 +139,21 @@ class QbftRunner:
         elif isinstance(event, _Built):
             if event.block is not None:
                 await self._execute(self.machine.on_block_built(event.block, now), None)
+        elif isinstance(event, _Failed):
+            raise event.error
         else:
             await self._execute(self.machine.on_block_imported(event.info, now), None)
 
     async def _build(self, request: RequestBlock) -> None:
-        block = await self.host.build_block(request.height, request.round)
+        try:
+            block = await self.host.build_block(request.height, request.round)
+        except NodeError as exc:
+            # No candidate this round (e.g. the head moved): the round timer takes care of liveness.
+            _log.warning("building block %d round %d failed: %s", request.height, request.round, exc)
+            block = None
+        except Exception as exc:  # a bug in the host must stop the runner, not vanish in a task
+            self._events.put_nowait(_Failed(exc))
+            return
         self._events.put_nowait(_Built(block))
 
     async def _execute(self, actions: list[Action], peer: str | None) -> None:
@@ -148,6 +167,7 @@ class QbftRunner:
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             elif isinstance(action, CommitBlock):
+                _log.info("decided block %d in round %d", action.block.number, action.round)
                 info = await self.host.commit_block(action)
                 await self._execute(self.machine.start_height(info, self.clock()), None)
             elif isinstance(action, Rejected):
@@ -161,5 +181,6 @@ class QbftRunner:
             blamed = peer
         else:
             blamed = self.host.peer_of(rejected.sender)
+        _log.warning("qbft %s from %s: %s", rejected.reason, blamed, rejected.detail)
         if blamed is not None:
             self.transport.report_misbehaviour(blamed, f"qbft {rejected.reason}: {rejected.detail}")

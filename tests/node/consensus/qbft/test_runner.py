@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 from eth_typing import Address
 
 from node.abc import MessageKind
@@ -20,6 +21,7 @@ from node.consensus.qbft.ports import LocalKeySigner
 from node.consensus.qbft.runner import QbftRunner
 from node.consensus.qbft.simulation import CommittedBlock, SimBlock, SimChainPort
 from node.consensus.qbft.state_machine import QbftMachine
+from node.exceptions import InvalidBlock
 from node.p2p.memory import InMemoryNetwork
 
 CONFIG = QbftConfig(block_period=0.0, request_timeout=60.0, max_round_timeout=60.0)
@@ -125,3 +127,63 @@ def test_runner_timer_drives_a_round_change_around_a_missing_proposer() -> None:
     assert live[0].chain[0].round >= 1  # height 1 needed a round change: its proposer never ran
     assert all(h.chain[0].block.hash == live[0].chain[0].block.hash for h in live)
     assert hosts[missing].chain == []
+
+
+class FailingHost(Host):
+    def __init__(self, *args, error: Exception, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.error = error
+
+    async def build_block(self, height: int, round_number: int) -> SimBlock | None:
+        raise self.error
+
+
+async def run_alone(host: Host, signer: LocalKeySigner, *, imported: HeightInfo | None = None) -> QbftRunner:
+    network = InMemoryNetwork(seed=1)
+    transport = network.transport("solo")
+    await transport.start()
+    runner = QbftRunner(QbftMachine(CONFIG, signer, host.port), transport, host)
+    task = asyncio.get_running_loop().create_task(runner.run())
+    try:
+        await asyncio.sleep(0.05)
+        if imported is not None:
+            runner.block_imported(imported)
+            await asyncio.sleep(0.05)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await transport.stop()
+    return runner
+
+
+def test_block_imported_by_sync_moves_the_runner_to_the_next_height() -> None:
+    signers = [LocalKeySigner(bytes([i + 1]) * 32) for i in range(4)]
+    validators = tuple(s.address for s in signers)
+    host = Host(signers[1], validators, {})
+    runner = asyncio.run(
+        run_alone(host, signers[1], imported=HeightInfo(2, validators, signers[0].address, 0.0))
+    )
+    assert runner.machine.height == 2 and runner.machine.round == 0
+
+
+def test_a_failing_build_skips_the_proposal_and_a_host_bug_stops_the_runner() -> None:
+    signers = [LocalKeySigner(bytes([i + 1]) * 32) for i in range(4)]
+    validators = tuple(s.address for s in signers)
+    proposer = next(s for s in signers if s.address == HeightInfo(1, validators, None, 0.0).proposer(0))
+    host = FailingHost(proposer, validators, {}, error=InvalidBlock("head moved"))
+    runner = asyncio.run(run_alone(host, proposer))
+    assert runner.machine.round == 0 and host.chain == []
+
+    async def crashing() -> None:
+        network = InMemoryNetwork(seed=1)
+        transport = network.transport("solo")
+        await transport.start()
+        bad = FailingHost(proposer, validators, {}, error=RuntimeError("bug"))
+        try:
+            async with asyncio.timeout(5):
+                await QbftRunner(QbftMachine(CONFIG, proposer, bad.port), transport, bad).run()
+        finally:
+            await transport.stop()
+
+    with pytest.raises(RuntimeError, match="bug"):
+        asyncio.run(crashing())
