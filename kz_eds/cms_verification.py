@@ -207,7 +207,7 @@ def _check_timestamp(
     encap = signed_data["encap_content_info"]
     if encap["content_type"].dotted != oids.TST_INFO or encap["content"].native is None:
         return fail(ReasonCode.TIMESTAMP_INVALID, "the time-stamp token carries no TSTInfo")
-    tst_der = bytes(encap["content"].contents)
+    tst_der = bytes(encap["content"])
     signer_infos = signed_data["signer_infos"]
     if len(signer_infos) != 1:
         return fail(ReasonCode.TIMESTAMP_INVALID, "the time-stamp token must have exactly one signer")
@@ -390,7 +390,8 @@ def _verify(
         )
     encap = signed_data["encap_content_info"]
     embedded = encap["content"]
-    embedded_bytes = bytes(embedded.contents) if embedded.native is not None else None
+    # bytes() joins a BER constructed OCTET STRING (KalkanCrypt streams); .contents would not
+    embedded_bytes = bytes(embedded) if not isinstance(embedded, core.Void) else None
     if embedded_bytes is not None and data is not None and embedded_bytes != data:
         return _fail(
             ReasonCode.CONTENT_CONFLICT, "the signature carries a document different from the one given"

@@ -3,7 +3,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from asn1crypto import pem
+from asn1crypto import cms, pem
 
 from kz_eds import ReasonCode, RevocationStatus, VerificationPolicy, sign_attached, sign_detached, verify_cms
 
@@ -66,3 +66,36 @@ def test_json_shape_for_callers(pki, trust, now):
     assert body["signer"]["roles"] == ["legal_entity", "employee"]
     assert body["signer"]["algorithm"] == RSA
     assert body["reasons"] == [{"code": "no_right_to_sign", "message": result.reasons[0].message}]
+
+
+def _ber_attached(der):
+    """Re-encode an attached SignedData the way Java/KalkanCrypt streams it: indefinite lengths and
+    the document as a constructed OCTET STRING in chunks."""
+    info = cms.ContentInfo.load(der)
+    signed = info["content"]
+    encap = signed["encap_content_info"]
+    document = bytes(encap["content"])
+    chunks = b"".join(b"\x04" + bytes([len(part)]) + part for part in (document[:7], document[7:]))
+    encap_ber = (
+        b"\x30\x80" + encap["content_type"].dump() + b"\xa0\x80" + b"\x24\x80" + chunks + b"\x00\x00" * 3
+    )
+    signed_ber = (
+        b"\x30\x80"
+        + signed["version"].dump()
+        + signed["digest_algorithms"].dump()
+        + encap_ber
+        + signed["certificates"].dump()
+        + signed["signer_infos"].dump()
+        + b"\x00\x00"
+    )
+    return b"\x30\x80" + info["content_type"].dump() + b"\xa0\x80" + signed_ber + b"\x00\x00" * 2
+
+
+def test_ber_indefinite_length_attached_signature(pki, trust, now):
+    der = sign_attached(DOC, pki.signer(RSA, "individual_entrepreneur"), signing_time=now)
+    ber = _ber_attached(der)
+    assert ber != der and ber.startswith(b"\x30\x80")
+    result = verify_cms(ber, data=None, trust=trust, policy=VerificationPolicy(), now=now)
+    assert result.valid, result.reasons
+    assert result.content == DOC
+    assert verify_cms(ber, data=DOC, trust=trust, policy=VerificationPolicy(), now=now).valid
