@@ -14,6 +14,8 @@ the node never collide with py-evm's key schema or with each other.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,11 +42,20 @@ class LmdbStore:
 
     def __init__(self, path: Path, *, map_size: int = DEFAULT_MAP_SIZE) -> None:
         path.mkdir(parents=True, exist_ok=True)
+        # LMDB lets several processes open one environment; two nodes writing one chain would each
+        # believe their own head. An exclusive lock on a side file refuses the second one.
+        self._lock_fd = os.open(path / "node.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            os.close(self._lock_fd)
+            raise StorageError(f"{path} is in use by another node process") from exc
         try:
             self._env = lmdb.open(
                 str(path), map_size=map_size, max_dbs=4, sync=True, metasync=True, readahead=False
             )
         except lmdb.Error as exc:
+            os.close(self._lock_fd)
             raise StorageError(f"cannot open the store at {path}: {exc}") from exc
         self._chain = self._env.open_db(b"chain")
         self._aux = self._env.open_db(b"aux")
@@ -153,6 +164,9 @@ class LmdbStore:
     def close(self) -> None:
         with self._lock:
             self._env.close()
+            if self._lock_fd >= 0:
+                os.close(self._lock_fd)  # releases the flock
+                self._lock_fd = -1
 
 
 class StagedChainDatabase(BaseDB):

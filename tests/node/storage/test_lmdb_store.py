@@ -88,3 +88,11 @@ def test_delete_of_missing_key_raises_key_error(tmp_path):
     db = StagedChainDatabase(LmdbStore(tmp_path / "db"))
     with pytest.raises(KeyError):
         del db[b"nope"]
+
+
+def test_a_second_opener_is_refused_until_the_first_closes(tmp_path):
+    first = LmdbStore(tmp_path / "db")
+    with pytest.raises(StorageError, match="in use"):
+        LmdbStore(tmp_path / "db")
+    first.close()
+    LmdbStore(tmp_path / "db").close()
