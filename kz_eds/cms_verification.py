@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from asn1crypto import cms, core, pem, x509
 
 from kz_eds import oids
-from kz_eds.certificates import key_algorithm_oid, public_key_of
+from kz_eds.certificates import PublicKey, key_algorithm_oid, public_key_of
 from kz_eds.exceptions import CertificateParseError, EdsConfigError
 from kz_eds.identifiers import has_valid_check_digit
 from kz_eds.path_validation import validate_path
@@ -180,13 +180,25 @@ def _check_signer_info(
                         "the signing-certificate attribute names another certificate",
                     )
                 )
-    attrs_der = b"\x31" + signed_attrs.dump()[1:]
     signature_oid = signer_info["signature_algorithm"]["algorithm"].dotted
-    if not verify_signature(key, signature_oid, attrs_der, check.signature):
+    if not _attributes_signed(key, signature_oid, signed_attrs.dump(), check.signature):
         check.reasons.append(
             Reason(ReasonCode.SIGNATURE_INVALID, "the signature value does not verify with the signer's key")
         )
     return check
+
+
+def _attributes_signed(key: PublicKey, signature_oid: str, tagged: bytes, signature: bytes) -> bool:
+    """The signature covers the DER of the SET OF attributes (RFC 5652 5.4).
+
+    The attributes as received are tried first; a streaming encoder may have sent them with
+    indefinite lengths, so their DER re-encoding is tried when it differs.
+    """
+    as_received = b"\x31" + tagged[1:]
+    if verify_signature(key, signature_oid, as_received, signature):
+        return True
+    canonical: bytes = cms.CMSAttributes.load(as_received).dump(force=True)
+    return canonical != as_received and verify_signature(key, signature_oid, canonical, signature)
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,10 +85,29 @@ def _ber_attached(der):
         + signed["digest_algorithms"].dump()
         + encap_ber
         + signed["certificates"].dump()
-        + signed["signer_infos"].dump()
+        + _ber_signer_infos(signed["signer_infos"])
         + b"\x00\x00"
     )
     return b"\x30\x80" + info["content_type"].dump() + b"\xa0\x80" + signed_ber + b"\x00\x00" * 2
+
+
+def _ber_signer_infos(signer_infos):
+    """SET OF SignerInfo with indefinite lengths, signed attributes included (their DER is signed)."""
+    out = b""
+    for info in signer_infos:
+        attrs = info["signed_attrs"]
+        attrs_ber = b"\xa0\x80" + b"".join(attr.dump() for attr in attrs) + b"\x00\x00"
+        out += (
+            b"\x30\x80"
+            + info["version"].dump()
+            + info["sid"].dump()
+            + info["digest_algorithm"].dump()
+            + attrs_ber
+            + info["signature_algorithm"].dump()
+            + info["signature"].dump()
+            + b"\x00\x00"
+        )
+    return b"\x31\x80" + out + b"\x00\x00"
 
 
 def test_ber_indefinite_length_attached_signature(pki, trust, now):
