@@ -157,6 +157,9 @@ def call_request(value: Any, name: str) -> CallRequest:
         raw = value.get(key)
         return None if raw is None else quantity(raw, f"{name}.{key}")
 
+    # The nonce is validated but not passed on: like geth, calls and estimates skip nonce checks, so a
+    # client holding a nonce read a block ago (ethers fills one in) still gets an answer.
+    optional_quantity("nonce")
     return CallRequest(
         sender=None if value.get("from") is None else address(value["from"], f"{name}.from"),
         to=None if value.get("to") is None else address(value["to"], f"{name}.to"),
@@ -166,7 +169,7 @@ def call_request(value: Any, name: str) -> CallRequest:
         max_priority_fee_per_gas=optional_quantity("maxPriorityFeePerGas"),
         value=optional_quantity("value") or 0,
         data=payload,
-        nonce=optional_quantity("nonce"),
+        nonce=None,
         access_list=_access_list(value.get("accessList"), f"{name}.accessList"),
     )
 

@@ -26,10 +26,11 @@ async function main() {
   if (!values.rpc || !values.key || !values.artifacts) {
     throw new Error("usage: registry_flow.mjs --rpc URL --key 0xKEY --artifacts DIR");
   }
-  const provider = new JsonRpcProvider(values.rpc, undefined, { polling: true, pollingInterval: 50 });
+  // ethers caches identical reads for 250 ms. This chain seals a block within milliseconds of a
+  // transaction and makes no empty blocks, so a cached "no receipt yet" can leave tx.wait() waiting for a
+  // block that never comes, and a cached "pending" nonce can be stale: the cache is turned off.
+  const provider = new JsonRpcProvider(values.rpc, undefined, { pollingInterval: 50, cacheTimeout: -1 });
   provider.pollingInterval = 50;
-  // ethers caches identical RPC reads for 250 ms, so on a chain that seals faster than that a second
-  // "pending" nonce read can be stale; NonceManager counts locally, as real deploy scripts do.
   const wallet = new NonceManager(new Wallet(values.key, provider));
   const signerAddress = await wallet.getAddress();
   const network = await provider.getNetwork();

@@ -77,3 +77,9 @@ def test_storage_slot_accepts_both_forms() -> None:
     assert inbound.storage_slot("0x" + "00" * 31 + "01", "s") == 1
     with pytest.raises(InvalidParams):
         inbound.storage_slot("0x" + "00" * 33, "s")
+
+
+def test_call_nonce_is_validated_but_not_checked() -> None:
+    assert inbound.call_request({"to": "0x" + "02" * 20, "nonce": "0x5"}, "tx").nonce is None
+    with pytest.raises(InvalidParams):
+        inbound.call_request({"to": "0x" + "02" * 20, "nonce": "five"}, "tx")

@@ -9,6 +9,7 @@ from eth_keys.datatypes import PrivateKey
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from web3 import Web3
+from web3.middleware import ExtraDataToPOAMiddleware
 from web3.types import TxParams, TxReceipt
 
 from tests.node.rpc.conformance.conftest import RpcTarget
@@ -17,7 +18,14 @@ RECEIPT_TIMEOUT = 30
 
 
 def web3_for(rpc: RpcTarget) -> Web3:
-    return Web3(Web3.HTTPProvider(rpc.url, request_kwargs={"timeout": 30}))
+    """A web3.py client as any BFT-chain user configures it.
+
+    QBFT headers carry validators, round and seals in ``extraData`` (more than 32 bytes), which web3.py
+    refuses unless the proof-of-authority middleware is injected, exactly as for Besu QBFT or Clique.
+    """
+    w3 = Web3(Web3.HTTPProvider(rpc.url, request_kwargs={"timeout": 30}))
+    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    return w3
 
 
 def address_of(key: PrivateKey) -> ChecksumAddress:

@@ -20,10 +20,11 @@ from eth_keys.datatypes import PrivateKey
 from eth_utils.crypto import keccak
 
 from node.rpc import RpcLimits, create_rpc_app
+from tests.node.conftest import SingleNode
 from tests.node.rpc.pyevm_node import ReferenceNode
 from tests.node.rpc.serving import serve
 
-TARGETS = ["reference_target"]
+TARGETS = ["reference_target", "single_node_target"]
 PROBE_SOURCE = Path(__file__).with_name("contracts") / "Probe.vy"
 TEST_LIMITS = RpcLimits(
     max_body_bytes=256 * 1024,
@@ -87,6 +88,18 @@ def reference_target() -> Iterator[RpcTarget]:
     )
     with serve(app) as url:
         yield RpcTarget(url=url, chain_id=node.chain_id, sender=sender, outsider=outsider, limits=TEST_LIMITS)
+
+
+@pytest.fixture(scope="session")
+def single_node_target(single_node: SingleNode) -> RpcTarget:
+    """The real node process (LMDB, pool, producer) started once per session by ``tests/node/conftest.py``."""
+    return RpcTarget(
+        url=single_node.url,
+        chain_id=single_node.chain_id,
+        sender=single_node.accounts[0],
+        outsider=single_node.outsider,
+        limits=RpcLimits(),
+    )
 
 
 @pytest.fixture(scope="session", params=TARGETS)
