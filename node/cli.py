@@ -45,6 +45,7 @@ def _init(args: argparse.Namespace) -> int:
             extra_alloc=tuple(_alloc(a) for a in args.alloc),
             extra_allowed=tuple(_address(a) for a in args.allow),
             empty_block_period_seconds=args.empty_block_period,
+            block_period_seconds=args.block_period,
             first_rpc_port=args.rpc_port,
         )
         network = init_network(directory, plan)
@@ -92,6 +93,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     init.add_argument("--dev-accounts", type=int, default=0, help="funded, allow-listed DEVELOPMENT accounts")
     init.add_argument("--alloc", action="append", default=[], metavar="ADDRESS=WEI", help="fund an account")
     init.add_argument("--allow", action="append", default=[], metavar="ADDRESS", help="allow-list an account")
+    init.add_argument("--block-period", type=int, default=1, help="QBFT block period, seconds")
     init.add_argument("--empty-block-period", type=int, default=0, help="seconds; 0 = no empty blocks")
     init.add_argument("--rpc-port", type=int, default=8545, help="RPC port of node-0 (node-i gets +i)")
     init.set_defaults(handler=_init)

@@ -59,7 +59,7 @@ class SingleNodeProducer(BlockProducerAPI):
         self._pool = pool
         self._key = key
         self._address = key_address(key)
-        self._timing = timing or ProducerTiming()
+        self.timing = timing or ProducerTiming()
         self._clock = clock
         validators = chain.validators_after(int(chain.head().block_number))
         if validators != (self._address,):
@@ -114,7 +114,7 @@ class SingleNodeProducer(BlockProducerAPI):
 
     def _seconds_until_due(self, now: float) -> float | None:
         """Return how long to sleep before the next empty block is due (None = never)."""
-        period = self._timing.empty_block_period
+        period = self.timing.empty_block_period
         if period <= 0:
             return None
         head_time = float(self._chain.head().timestamp)
@@ -134,8 +134,8 @@ class SingleNodeProducer(BlockProducerAPI):
                 empty_due = True
             self._wake.clear()
             now = self._clock()
-            wait = self._last_block_at + self._timing.min_block_interval - now
-            ahead = self._chain.head().timestamp - now - self._timing.max_timestamp_drift
+            wait = self._last_block_at + self.timing.min_block_interval - now
+            ahead = self._chain.head().timestamp - now - self.timing.max_timestamp_drift
             if max(wait, ahead) > 0:
                 await asyncio.sleep(max(wait, ahead))
                 now = self._clock()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import time
@@ -43,7 +44,11 @@ class NodeService:
         self.chain = ChainService(self.store, genesis)
         self.allowlist = AccountAllowlist(self.store, genesis.allowed_accounts)
         self.pool = TxPool(self.chain, self.allowlist, block_gas_limit=genesis.gas_limit, limits=config.pool)
-        self.producer = SingleNodeProducer(self.chain, self.pool, key, timing=config.producer)
+        # The empty-block period is a network setting (genesis); the rest of the timing is local.
+        timing = dataclasses.replace(
+            config.producer, empty_block_period=float(genesis.bft.empty_block_period_seconds)
+        )
+        self.producer = SingleNodeProducer(self.chain, self.pool, key, timing=timing)
         self.pool.set_on_pending(self.producer.notify_pending)
         self.events = NodeEvents()
         self.metrics = NodeMetrics()

@@ -78,6 +78,11 @@ class SingleNode:
     pid: int
 
     @property
+    def sender(self) -> PrivateKey:
+        """A funded, allow-listed key (the first development account)."""
+        return self.accounts[0]
+
+    @property
     def ws_url(self) -> str:
         return "ws" + self.url.removeprefix("http")
 

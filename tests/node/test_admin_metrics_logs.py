@@ -11,6 +11,8 @@ from eth_typing import Address
 from node.admin import NodeAdmin
 from node.metrics import NodeMetrics, WithMetrics
 from node.permissioning import AccountAllowlist
+from node.provisioning import NetworkPlan, init_network
+from node.service import NodeService
 from node.structured_log import JsonLineFormatter
 from tests.node.conftest import VALIDATOR_KEY
 from tests.node.execution.test_chain_service import produce
@@ -77,3 +79,13 @@ def test_json_log_lines_carry_extra_fields():
     assert entry["number"] == 7
     assert entry["level"] == "warning"
     assert "color_message" not in entry
+
+
+def test_service_takes_the_empty_block_period_from_genesis(tmp_path):
+    network = init_network(tmp_path / "net", NetworkPlan(empty_block_period_seconds=7, dev_accounts=1))
+    service = NodeService(network.node_configs[0])
+    try:
+        assert service.producer.timing.empty_block_period == 7.0
+        assert service.chain.genesis_hash == service.chain.head().hash
+    finally:
+        service.store.close()

@@ -57,7 +57,8 @@ def test_two_inits_from_one_genesis_file_give_the_same_genesis(tmp_path, capsys)
 
 def test_init_writes_private_key_and_config(tmp_path, capsys):
     directory = tmp_path / "net"
-    assert main(["node", "init", "--dir", str(directory), "--validators", "2", "--dev-accounts", "2"]) == 0
+    argv = ["node", "init", "--dir", str(directory), "--validators", "2", "--dev-accounts", "2"]
+    assert main([*argv, "--block-period", "2", "--empty-block-period", "30"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert len(summary["validators"]) == 2
     for index in (0, 1):
@@ -69,6 +70,8 @@ def test_init_writes_private_key_and_config(tmp_path, capsys):
     dev = json.loads((directory / "dev-accounts.json").read_text())
     assert "DEVELOPMENT" in dev["warning"]
     assert len(genesis.allowed_accounts) == 2
+    assert genesis.bft.block_period_seconds == 2
+    assert genesis.bft.empty_block_period_seconds == 30
     # a second init into the same directory is refused with a message, not a traceback
     assert main(["node", "init", "--dir", str(directory)]) == 1
     assert "already holds a network" in capsys.readouterr().err
