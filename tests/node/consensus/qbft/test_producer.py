@@ -78,6 +78,13 @@ def test_four_qbft_producers_agree_on_real_blocks(tmp_path: Path) -> None:
         assert len(locations) == 1 and None not in locations
         assert all(len(pool) == 0 for pool in pools)
         assert all(store.get(SNAPSHOT_NAMESPACE, SNAPSHOT_KEY) for store in stores)
+        # A restarted producer finds its votes in its own store.
+        network = InMemoryNetwork(seed=6)
+        again = QbftProducer(
+            chains[0], pools[0], stores[0], signers[0], network.transport("node0"), config=CONFIG
+        )
+        snapshot = again.host.load_snapshot(again.port)
+        assert snapshot is not None and snapshot.height >= 3
     finally:
         for store in stores:
             store.close()
