@@ -6,6 +6,8 @@ import pytest
 from asn1crypto import cms, pem
 
 from kz_eds import ReasonCode, RevocationStatus, VerificationPolicy, sign_attached, sign_detached, verify_cms
+from kz_eds.certificates import public_key_of
+from kz_eds.cms_verification import _attributes_signed
 
 from .conftest import GOST, RSA
 
@@ -91,12 +93,21 @@ def _ber_attached(der):
     return b"\x30\x80" + info["content_type"].dump() + b"\xa0\x80" + signed_ber + b"\x00\x00" * 2
 
 
+def _der_length(size):
+    if size < 0x80:
+        return bytes([size])
+    raw = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
 def _ber_signer_infos(signer_infos):
     """SET OF SignerInfo with indefinite lengths, signed attributes included (their DER is signed)."""
     out = b""
     for info in signer_infos:
         attrs = info["signed_attrs"]
-        attrs_ber = b"\xa0\x80" + b"".join(attr.dump() for attr in attrs) + b"\x00\x00"
+        # sent out of DER order, as a streaming encoder may; the signature covers the DER SET OF
+        body = b"".join(attr.dump() for attr in reversed(list(attrs)))
+        attrs_ber = b"\xa0" + _der_length(len(body)) + body
         out += (
             b"\x30\x80"
             + info["version"].dump()
@@ -118,3 +129,21 @@ def test_ber_indefinite_length_attached_signature(pki, trust, now):
     assert result.valid, result.reasons
     assert result.content == DOC
     assert verify_cms(ber, data=DOC, trust=trust, policy=VerificationPolicy(), now=now).valid
+
+
+def test_attributes_out_of_der_order_are_checked_in_der_order(pki):
+    signer = pki.signer(RSA, "individual_entrepreneur")
+    attrs = cms.CMSAttributes(
+        [
+            cms.CMSAttribute({"type": "content_type", "values": ["data"]}),
+            cms.CMSAttribute({"type": "message_digest", "values": [b"\x01" * 32]}),
+        ]
+    )
+    der = attrs.dump(force=True)
+    signature = signer.sign(der)
+    body = b"".join(a.dump() for a in reversed(list(cms.CMSAttributes.load(der))))
+    unsorted = b"\xa0" + _der_length(len(body)) + body
+    assert b"\x31" + unsorted[1:] != der
+    key = public_key_of(signer.certificate)
+    assert _attributes_signed(key, signer.signature_algorithm, unsorted, signature)
+    assert not _attributes_signed(key, signer.signature_algorithm, unsorted, signature[::-1])
