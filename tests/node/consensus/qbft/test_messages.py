@@ -1,6 +1,10 @@
+import contextlib
+
 import pytest
 import rlp
 from eth_hash.auto import keccak
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from node.consensus.exceptions import MalformedMessage
 from node.consensus.qbft.messages import (
@@ -121,3 +125,48 @@ def test_signing_hash_differs_per_type_for_equal_fields(rig: Rig) -> None:
     prepare = rig.prepare(0, 0, block.hash)
     commit = rig.commit(0, 0, block)
     assert signing_hash(prepare.signed.payload) != signing_hash(commit.signed.payload)
+
+
+@settings(max_examples=200, deadline=None)
+@given(digest=st.binary(min_size=32, max_size=32), signature=st.binary(min_size=60, max_size=70))
+def test_signature_recovery_fails_only_with_malformed_message(digest: bytes, signature: bytes) -> None:
+    # Whichever eth-keys backend is installed (pure Python or coincurve), junk never raises anything else.
+    with contextlib.suppress(MalformedMessage):
+        recover_address(digest, signature)
+
+
+def _valid_messages() -> list[bytes]:
+    rig = Rig()
+    block = rig.block(0)
+    cert = rig.certificate(0, block, [0, 1, 2])
+    rcs = [rig.round_change(i, 1, cert if i == 0 else None) for i in range(3)]
+    return [
+        rig.proposal(
+            1, rig.block(1), round_changes=rcs, prepares=[rig.prepare(i, 0, block.hash) for i in range(3)]
+        ).encode(),
+        rcs[0].encode(),
+        rig.commit(2, 0, block).encode(),
+    ]
+
+
+VALID = _valid_messages()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    which=st.integers(0, len(VALID) - 1),
+    position=st.integers(0, 10_000),
+    value=st.integers(0, 255),
+    cut=st.booleans(),
+)
+def test_damaged_messages_fail_only_with_malformed_message(
+    which: int, position: int, value: int, cut: bool
+) -> None:
+    data = bytearray(VALID[which])
+    position %= len(data)
+    if cut:
+        del data[position:]
+    else:
+        data[position] = value
+    with contextlib.suppress(MalformedMessage):
+        decode_message(bytes(data), Rig().port)
