@@ -61,116 +61,50 @@ class _Person:
     expired: bool = False
 
 
-def _people(*, entity_bin: str, regulator_bin: str) -> list[_Person]:
-    def iin(year: int, male: bool) -> str:
-        return make_iin(
-            dt.date(year, 1 + secrets.randbelow(12), 1 + secrets.randbelow(28)),
-            male=male,
-            serial=secrets.randbelow(9000),
-        )
+# role, surname, name, patronymic, year of birth, male, employer, kind, NCA role (besides legal entity)
+_APPLICANTS: Final = (
+    ("individual_entrepreneur", "ЖАҚСЫБЕКОВ", "АЙДОС", "СЕРІКҰЛЫ", 1986, True, None, "sign", "individual"),
+    ("legal_first_head", "СЕЙІТОВА", "ДИНАРА", "ҚАЙРАТҚЫЗЫ", 1979, False, "platform", "sign", "first_head"),
+    ("legal_right_to_sign", "ИВАНОВА", "ЕЛЕНА", "ПЕТРОВНА", 1990, False, "platform", "sign", "right_to_sign"),
+    ("legal_employee", "ОМАРОВ", "ЕРЛАН", "БОЛАТҰЛЫ", 1995, True, "platform", "sign", "employee"),
+    ("regulator_head", "ӘБДІРАХМАНОВ", "НҰРЛАН", "ЕРМЕКҰЛЫ", 1975, True, "regulator", "sign", "first_head"),
+    ("authentication", "ЖАҚСЫБЕКОВ", "АЙДОС", "СЕРІКҰЛЫ", 1986, True, None, "auth", "individual"),
+    ("expired", "ТЕМІРОВ", "АСҚАР", None, 1988, True, None, "expired", "individual"),
+    ("revoked", "НҰРЛАНОВА", "АЙГҮЛ", None, 1992, False, None, "sign", "individual"),
+)  # fmt: skip
 
-    ie_iin = iin(1986, True)
-    sign, auth = oids.EKU_EMAIL_PROTECTION, oids.EKU_CLIENT_AUTH
-    legal, ind = oids.ROLE_LEGAL_ENTITY, oids.ROLE_INDIVIDUAL
-    return [
-        _Person(
-            "individual_entrepreneur",
-            "ЖАҚСЫБЕКОВ",
-            "АЙДОС",
-            "СЕРІКҰЛЫ",
-            ie_iin,
-            None,
-            None,
-            (sign, ind),
-            _SIGNING_USAGE,
-            (oids.POLICY_INDIVIDUAL_SIGN,),
-        ),
-        _Person(
-            "legal_first_head",
-            "СЕЙІТОВА",
-            "ДИНАРА",
-            "ҚАЙРАТҚЫЗЫ",
-            iin(1979, False),
-            entity_bin,
-            PLATFORM_COMPANY,
-            (sign, legal, oids.ROLE_FIRST_HEAD),
-            _SIGNING_USAGE,
-            (oids.POLICY_LEGAL_SIGN,),
-        ),
-        _Person(
-            "legal_right_to_sign",
-            "ИВАНОВА",
-            "ЕЛЕНА",
-            "ПЕТРОВНА",
-            iin(1990, False),
-            entity_bin,
-            PLATFORM_COMPANY,
-            (sign, legal, oids.ROLE_RIGHT_TO_SIGN),
-            _SIGNING_USAGE,
-            (oids.POLICY_LEGAL_SIGN,),
-        ),
-        _Person(
-            "legal_employee",
-            "ОМАРОВ",
-            "ЕРЛАН",
-            "БОЛАТҰЛЫ",
-            iin(1995, True),
-            entity_bin,
-            PLATFORM_COMPANY,
-            (sign, legal, oids.ROLE_EMPLOYEE),
-            _SIGNING_USAGE,
-            (oids.POLICY_LEGAL_SIGN,),
-        ),
-        _Person(
-            "regulator_head",
-            "ӘБДІРАХМАНОВ",
-            "НҰРЛАН",
-            "ЕРМЕКҰЛЫ",
-            iin(1975, True),
-            regulator_bin,
-            REGULATOR,
-            (sign, legal, oids.ROLE_FIRST_HEAD),
-            _SIGNING_USAGE,
-            (oids.POLICY_LEGAL_SIGN,),
-        ),
-        _Person(
-            "authentication",
-            "ЖАҚСЫБЕКОВ",
-            "АЙДОС",
-            "СЕРІКҰЛЫ",
-            ie_iin,
-            None,
-            None,
-            (auth, ind),
-            _AUTH_USAGE,
-            (oids.POLICY_INDIVIDUAL_AUTH,),
-        ),
-        _Person(
-            "expired",
-            "ТЕМІРОВ",
-            "АСҚАР",
-            None,
-            iin(1988, True),
-            None,
-            None,
-            (sign, ind),
-            _SIGNING_USAGE,
-            (oids.POLICY_INDIVIDUAL_SIGN,),
-            expired=True,
-        ),
-        _Person(
-            "revoked",
-            "НҰРЛАНОВА",
-            "АЙГҮЛ",
-            None,
-            iin(1992, False),
-            None,
-            None,
-            (sign, ind),
-            _SIGNING_USAGE,
-            (oids.POLICY_INDIVIDUAL_SIGN,),
-        ),
-    ]
+
+def _people(*, entity_bin: str, regulator_bin: str) -> list[_Person]:
+    """The applicants of ``_APPLICANTS`` with fresh valid IINs (the same person keeps one IIN)."""
+    iins: dict[tuple[str, str], str] = {}
+    employers = {"platform": (entity_bin, PLATFORM_COMPANY), "regulator": (regulator_bin, REGULATOR)}
+    people: list[_Person] = []
+    for role, surname, name, patronymic, year, male, employer, kind, nca_role in _APPLICANTS:
+        birth = dt.date(year, 1 + secrets.randbelow(12), 1 + secrets.randbelow(28))
+        iin = iins.setdefault((surname, name), make_iin(birth, male=male, serial=secrets.randbelow(9000)))
+        bin_, organisation = employers[employer] if employer else (None, None)
+        purpose = oids.EKU_CLIENT_AUTH if kind == "auth" else oids.EKU_EMAIL_PROTECTION
+        legal = (oids.ROLE_LEGAL_ENTITY,) if employer else ()
+        if kind == "auth":
+            policy = oids.POLICY_LEGAL_AUTH if employer else oids.POLICY_INDIVIDUAL_AUTH
+        else:
+            policy = oids.POLICY_LEGAL_SIGN if employer else oids.POLICY_INDIVIDUAL_SIGN
+        people.append(
+            _Person(
+                role=role,
+                surname=surname,
+                name=name,
+                patronymic=patronymic,
+                iin=iin,
+                bin=bin_,
+                organisation=organisation,
+                eku=(purpose, *legal, oids.ROLE_OIDS[nca_role]),
+                usage=_AUTH_USAGE if kind == "auth" else _SIGNING_USAGE,
+                policies=(policy,),
+                expired=kind == "expired",
+            )
+        )
+    return people
 
 
 def _write(path: Path, data: bytes, *, secret: bool = False) -> None:
