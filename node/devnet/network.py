@@ -188,6 +188,22 @@ def stop_node_process(pid: int, config_path: Path) -> bool:
     return True
 
 
+def stop_all_started() -> list[int]:
+    """Stop every node this process started and still runs (a safety net for test sessions)."""
+    stopped = []
+    for pid, child in list(_CHILDREN.items()):
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+            stopped.append(pid)
+        _CHILDREN.pop(pid, None)
+    return stopped
+
+
 def kill_node_process(pid: int) -> None:
     """SIGKILL a node this process started and reap it (crash tests: no chance to clean up)."""
     child = _CHILDREN.pop(pid, None)

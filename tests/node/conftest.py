@@ -13,7 +13,13 @@ from eth_typing import Address
 
 from node.chain_service import ChainService
 from node.config import NodeConfig
-from node.devnet.network import free_port, start_node, stop_node_process, wait_until_serving
+from node.devnet.network import (
+    free_port,
+    start_node,
+    stop_all_started,
+    stop_node_process,
+    wait_until_serving,
+)
 from node.genesis import GenesisConfig, parse_genesis
 from node.provisioning import NetworkPlan, init_network, with_rpc_port
 from node.storage.lmdb_store import LmdbStore
@@ -112,6 +118,13 @@ def start_single_node(directory: Path, *, dev_accounts: int = 4) -> tuple[Single
         pid=process.pid,
     )
     return node, config
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_node_process_outlives_the_session() -> Iterator[None]:
+    """Whatever a failing test left running, the session ends with no node processes of ours."""
+    yield
+    stop_all_started()
 
 
 @pytest.fixture(scope="session")
