@@ -64,7 +64,8 @@ class Settings(BaseSettings):
     head_key_password: SecretStr | None = None
 
     public_base_url: str = "http://localhost:8000"
-    pdf_font_file: Path = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    # Shipped with the package (DejaVu fonts licence beside it) so a fresh machine needs no font package.
+    pdf_font_file: Path = Path(__file__).resolve().parent.parent / "assets" / "fonts" / "DejaVuSans.ttf"
     monitoring_url: str | None = None
     outbox_backoff_seconds: float = Field(default=2.0, gt=0)
     outbox_backoff_cap_seconds: float = Field(default=600.0, gt=0)
