@@ -259,6 +259,15 @@ def _check_timestamp(
     if not path.trusted:
         detail = "; ".join(r.message for r in path.reasons)
         return fail(ReasonCode.TIMESTAMP_UNTRUSTED, f"the time-stamping authority is not trusted: {detail}")
+    if len(path.chain) >= 2:
+        # A TSA revoked before it stamped proves nothing; an unknown status is tolerated (the NCA TSA
+        # is long-lived and its CRL is not always configured), a definite revocation is not.
+        tsa_status = check_revocation(tsa_cert, path.chain[1], trust, now=now)
+        revoked_at = tsa_status.revoked_at
+        if tsa_status.status is RevocationStatus.REVOKED and (revoked_at is None or revoked_at <= gen_time):
+            return fail(
+                ReasonCode.TIMESTAMP_UNTRUSTED, "the time-stamping authority's certificate was revoked"
+            )
     if gen_time > now + policy.max_clock_skew:
         return fail(
             ReasonCode.TIMESTAMP_INVALID, f"the time-stamp is dated in the future ({gen_time.isoformat()})"

@@ -20,7 +20,7 @@ from kz_eds import (
 )
 from kz_eds.dev_pki import REVOKED_BEFORE_NOW
 from kz_eds.exceptions import EdsConfigError
-from kz_eds.issuance import CertificateProfile, generate_key, issue_certificate, kz_name, sign_with
+from kz_eds.issuance import CertificateProfile, generate_key, issue_certificate, issue_crl, kz_name, sign_with
 from kz_eds.key_containers import KeyMaterial, read_key_files
 from kz_eds.signing import RsaFileSigner
 from kz_eds.tsa import TimeStampAuthority
@@ -329,3 +329,28 @@ def test_hostile_counts_of_signers_and_certificates_are_refused(pki, trust, now)
     signed = info["content"]
     signed["signer_infos"] = list(signed["signer_infos"]) * 9
     assert _codes(info.dump(force=True), trust, now) == {ReasonCode.INPUT_TOO_LARGE}
+
+
+def test_time_stamp_by_a_revoked_tsa_is_untrusted(pki, now):
+    ca = read_key_files(pki.ca_file(RSA, "ca_key"), pki.ca_file(RSA, "ca"), None)
+    tsa_cert = pki.certificate(RSA, "tsa")
+    crl = issue_crl(
+        issuer=ca.certificate,
+        issuer_key=ca.key,
+        revoked=[(tsa_cert.serial_number, now - dt.timedelta(days=2))],
+        this_update=now - dt.timedelta(hours=1),
+        next_update=now + dt.timedelta(days=1),
+        number=9,
+    )
+    store = TrustStore(roots=pki.certificates(RSA, "root"), intermediates=[ca.certificate], crls=[crl])
+    stamped_at = now - dt.timedelta(hours=1)
+    signature = _sign(
+        pki, "individual_entrepreneur", stamped_at, timestamper=pki.tsa(RSA).timestamper(stamped_at)
+    )
+    assert _codes(signature, store, now) == {ReasonCode.TIMESTAMP_UNTRUSTED}
+    # stamped before the TSA's revocation: still proof of time
+    earlier = now - dt.timedelta(days=3)
+    signature = _sign(pki, "individual_entrepreneur", now, timestamper=pki.tsa(RSA).timestamper(earlier))
+    result = verify_cms(signature, data=DOC, trust=store, policy=POLICY, now=now)
+    assert ReasonCode.TIMESTAMP_UNTRUSTED not in result.codes
+    assert result.timestamp_time == earlier
