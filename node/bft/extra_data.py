@@ -1,8 +1,9 @@
 """Besu-QBFT ``extraData``: codec, the two hashing rules, commit seals.
 
 Layout (as Besu's QBFT writes it): ``RLP([vanity32, [validators], vote, round, [seals]])`` where "no
-vote" is the empty list, a vote is ``[address, 0xFF]`` (add) or ``[address, 0x00]`` (drop), ``round``
-is an RLP integer and each seal is a 65-byte secp256k1 signature ``r || s || v`` (``v`` in {0, 1}).
+vote" is the empty list, a vote is ``[address, 0xFF]`` (add) or ``[address, ""]`` (drop: Besu writes an
+RLP null, and also reads a single 0x00 byte as drop), ``round`` is an RLP integer and each seal is a
+65-byte secp256k1 signature ``r || s || v`` (``v`` in {0, 1}).
 
 Two hashes are derived from a header by re-encoding its extraData:
 
@@ -33,8 +34,9 @@ from node.exceptions import InvalidBlock
 VANITY_LENGTH = 32
 SEAL_LENGTH = 65
 ADDRESS_LENGTH = 20
-VOTE_ADD = 0xFF
-VOTE_DROP = 0x00
+VOTE_ADD = b"\xff"
+VOTE_DROP = b""
+VOTE_DROP_LEGACY = b"\x00"
 
 BFT_MIX_HASH = Hash32(bytes.fromhex("63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365"))
 """``mixHash`` that marks a BFT block (ASCII "tical byzantine fault tolerance")."""
@@ -81,11 +83,8 @@ class BftExtraData:
             raise InvalidExtraData(f"every commit seal must be {SEAL_LENGTH} bytes")
 
     def _items(self, *, with_seals: bool, round_number: int) -> list[object]:
-        # The vote byte is a raw single byte (0x00 for drop), not an RLP integer (which would be empty).
         vote: list[object] = (
-            []
-            if self.vote is None
-            else [self.vote.recipient, bytes([VOTE_ADD if self.vote.add else VOTE_DROP])]
+            [] if self.vote is None else [self.vote.recipient, VOTE_ADD if self.vote.add else VOTE_DROP]
         )
         return [
             self.vanity,
@@ -142,11 +141,11 @@ def decode_extra_data(raw: bytes) -> BftExtraData:
         and len(vote_item) == 2
         and isinstance(vote_item[0], bytes)
         and len(vote_item[0]) == ADDRESS_LENGTH
-        and vote_item[1] in (bytes([VOTE_ADD]), bytes([VOTE_DROP]))
+        and vote_item[1] in (VOTE_ADD, VOTE_DROP, VOTE_DROP_LEGACY)
     ):
-        vote = Vote(recipient=Address(vote_item[0]), add=vote_item[1] == bytes([VOTE_ADD]))
+        vote = Vote(recipient=Address(vote_item[0]), add=vote_item[1] == VOTE_ADD)
     else:
-        raise InvalidExtraData("vote must be [] or [address, 0xFF|0x00]")
+        raise InvalidExtraData("vote must be [] or [address, 0xFF | empty]")
     return BftExtraData(
         vanity=vanity,
         validators=tuple(Address(v) for v in validators),

@@ -59,12 +59,19 @@ def test_roundtrip(vote, round_number):
     assert decode_extra_data(extra.encode()) == extra
 
 
+def test_a_single_zero_byte_also_reads_as_drop():
+    legacy = rlp.encode([b"\0" * 32, [], [ADDRESSES[0], b"\x00"], 0, []])
+    vote = decode_extra_data(legacy).vote
+    assert vote is not None
+    assert not vote.add
+
+
 def test_vote_bytes_and_round_encoding_follow_besu():
     add = BftExtraData(b"\0" * 32, (), Vote(ADDRESSES[0], True), 0, ()).encode()
     drop = BftExtraData(b"\0" * 32, (), Vote(ADDRESSES[0], False), 1, ()).encode()
     assert bytes.fromhex("d794" + ADDRESSES[0].hex() + "81ff") in add
     assert add.endswith(b"\x80\xc0")  # round 0 is the empty string
-    assert bytes.fromhex("d694" + ADDRESSES[0].hex() + "00") in drop
+    assert bytes.fromhex("d694" + ADDRESSES[0].hex() + "80") in drop  # Besu writes an RLP null for drop
     assert drop.endswith(b"\x01\xc0")
 
 
