@@ -8,10 +8,14 @@ A namespace (``eth``, ``net``, later ``qbft``) is added with ONE call to :meth:`
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
+import math
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, Protocol
 
 from node.rpc.errors import (
@@ -26,6 +30,13 @@ from node.rpc.inbound import Params
 from node.rpc.limits import RpcLimits
 
 JSONRPC_VERSION = "2.0"
+MAX_JSON_DEPTH = 32
+"""Deepest nesting a request may have; real calls need about 6 (a batch of filters with topic lists)."""
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]")
+# "[" and "{" step one level in (+1), "]" and "}" one level out (-1 as a signed byte).
+_DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
 class SubscriptionHost(Protocol):
@@ -97,8 +108,13 @@ class Dispatcher:
 
     async def handle_text(self, text: str | bytes, ctx: CallContext) -> Any | None:
         """Return the response (object or list) to a request text; ``None`` if it held only notifications."""
+        raw = text.encode() if isinstance(text, str) else text
+        if _nested_deeper_than(raw, MAX_JSON_DEPTH):
+            return _error_response(
+                None, InvalidRequest(f"invalid request: JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            )
         try:
-            payload = json.loads(text, parse_constant=_reject_constant)
+            payload = json.loads(raw, parse_constant=_reject_constant)
         except (ValueError, RecursionError) as exc:
             return _error_response(None, ParseError("parse error: the request is not valid JSON"), exc)
         if isinstance(payload, list):
@@ -112,7 +128,10 @@ class Dispatcher:
                         data={"code": "batch_too_large", "limit": self.limits.max_batch},
                     ),
                 )
-            responses = [await self.handle_request(item, ctx) for item in payload]
+            responses = []
+            for item in payload:
+                responses.append(await self.handle_request(item, ctx))
+                await asyncio.sleep(0)  # let other connections in between the calls of a large batch
             answered = [r for r in responses if r is not None]
             return answered or None
         return await self.handle_request(payload, ctx)
@@ -122,9 +141,7 @@ class Dispatcher:
         if not isinstance(request, dict):
             return _error_response(None, InvalidRequest("invalid request: expected a JSON object"))
         request_id = request.get("id")
-        if not (request_id is None or isinstance(request_id, str | int | float)) or isinstance(
-            request_id, bool
-        ):
+        if not _valid_id(request_id):
             return _error_response(None, InvalidRequest("invalid request: id must be a string or number"))
         is_notification = "id" not in request
         try:
@@ -155,6 +172,29 @@ class Dispatcher:
         if inspect.isawaitable(result):
             result = await result
         return result
+
+
+def _nested_deeper_than(raw: bytes, limit: int) -> bool:
+    """Whether arrays/objects nest deeper than ``limit``, checked before parsing.
+
+    The C JSON parser recurses once per level, and a body of a few megabytes of ``[`` crashes the
+    process (C stack overflow) instead of raising; string contents are ignored, brackets in them are data.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False  # the common case: too few openers to nest that deep
+    brackets = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b'""', raw)).translate(_DEPTH_STEPS)
+    return max(accumulate(memoryview(brackets).cast("b")), default=0) > limit
+
+
+def _valid_id(value: Any) -> bool:
+    """Accept what JSON-RPC allows as an id and can be echoed back as valid JSON (no inf, no bool)."""
+    if value is None or isinstance(value, str):
+        return len(value or "") <= 256
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def _error_response(

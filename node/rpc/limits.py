@@ -28,6 +28,8 @@ class RpcLimits:
     """A filter not polled for this long is dropped, as geth does."""
     max_log_block_range: int = 10_000
     """Widest ``fromBlock..toBlock`` span ``eth_getLogs`` answers."""
+    max_logs_per_query: int = 10_000
+    """Most logs one ``eth_getLogs``/``eth_getFilterLogs`` answer carries; more is a limit error."""
     max_fee_history_blocks: int = 1024
 
     def __post_init__(self) -> None:

@@ -40,6 +40,8 @@ from node.rpc.methods.eth import Clock, EthMethods
 from node.rpc.subscriptions import ConnectionSubscriptions
 
 JSON_MEDIA_TYPE = "application/json"
+# What geth accepts; none of these can be sent by a web page without a CORS preflight.
+ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "application/json-rpc", "application/jsonrequest"})
 
 
 class RpcApp:
@@ -85,7 +87,7 @@ class RpcApp:
 
     async def _http(self, request: Request) -> Response:
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media_type != JSON_MEDIA_TYPE:
+        if media_type not in ACCEPTED_MEDIA_TYPES:
             return _error(415, InvalidRequest("invalid request: Content-Type must be application/json"))
         declared = request.headers.get("content-length")
         limit = self._limits.max_body_bytes

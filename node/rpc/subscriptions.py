@@ -15,6 +15,8 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from starlette.websockets import WebSocketDisconnect
+
 from node.abc import LogFilter, NodeEventsAPI
 from node.rpc import inbound, outbound
 from node.rpc.errors import InvalidParams, LimitExceeded
@@ -114,6 +116,8 @@ class ConnectionSubscriptions:
                 )
         except asyncio.CancelledError:
             raise
+        except WebSocketDisconnect:
+            logger.debug("subscription %s ended: client went away", subscription_id)
         except Exception:  # a failing subscription must not take the connection down
             logger.exception("subscription %s stopped", subscription_id)
         finally:

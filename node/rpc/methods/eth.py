@@ -309,7 +309,14 @@ class EthMethods:
     def _logs(self, log_filter: LogFilter | None) -> list[outbound.JsonObject]:
         if log_filter is None:
             return []
-        return [outbound.log_object(log) for log in self.reader.logs(log_filter)]
+        logs = self.reader.logs(log_filter)
+        cap = self.limits.max_logs_per_query
+        if len(logs) > cap:
+            raise LimitExceeded(
+                f"query returned more than {cap} results; narrow the block range or the filter",
+                data={"code": "too_many_logs", "limit": cap},
+            )
+        return [outbound.log_object(log) for log in logs]
 
     def get_logs(self, params: Params, ctx: CallContext) -> list[outbound.JsonObject]:
         (raw_filter,) = params.take(1)

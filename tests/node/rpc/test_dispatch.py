@@ -63,3 +63,16 @@ def test_admin_methods_need_admin_rights() -> None:
 def test_notification_failures_stay_silent() -> None:
     dispatcher = Dispatcher(RpcLimits())
     assert run(dispatcher, {"jsonrpc": "2.0", "method": "missing"}) is None
+
+
+def test_nesting_depth_is_checked_before_parsing() -> None:
+    dispatcher = Dispatcher(RpcLimits())
+    deep = b"[" * 200_000 + b"]" * 200_000  # would overflow the C stack inside json.loads
+    answer: Any = asyncio.run(dispatcher.handle_text(deep, CallContext()))
+    assert answer["error"]["code"] == -32600
+    assert "nested deeper" in answer["error"]["message"]
+    unbalanced: Any = asyncio.run(dispatcher.handle_text(b"[" * 200_000, CallContext()))
+    assert unbalanced["error"]["code"] == -32600
+    # brackets inside strings are data, not nesting
+    quoted = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "nope", "params": ["[" * 100]})
+    assert run(dispatcher, json.loads(quoted))["error"]["code"] == -32601

@@ -8,6 +8,7 @@ node (``tests/node/rpc/pyevm_node.py``) served by the real RPC app and uvicorn; 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,11 @@ from tests.node.rpc.pyevm_node import ReferenceNode
 from tests.node.rpc.serving import serve
 
 TARGETS = ["reference_target", "single_node_target"]
+# Any running node (the five-node devnet, or another client such as Besu) joins with environment variables:
+# PERMITCHAIN_RPC_URL, PERMITCHAIN_RPC_KEY (funded, allow-listed), optionally PERMITCHAIN_RPC_OUTSIDER_KEY
+# (not allow-listed) and PERMITCHAIN_RPC_ADMIN_TOKEN.
+if os.environ.get("PERMITCHAIN_RPC_URL"):
+    TARGETS.append("external_target")
 PROBE_SOURCE = Path(__file__).with_name("contracts") / "Probe.vy"
 TEST_LIMITS = RpcLimits(
     max_body_bytes=256 * 1024,
@@ -99,6 +105,29 @@ def single_node_target(single_node: SingleNode) -> RpcTarget:
         sender=single_node.accounts[0],
         outsider=single_node.outsider,
         limits=RpcLimits(),
+    )
+
+
+@pytest.fixture(scope="session")
+def external_target() -> RpcTarget:
+    url = os.environ["PERMITCHAIN_RPC_URL"]
+    sender = PrivateKey(bytes.fromhex(os.environ["PERMITCHAIN_RPC_KEY"].removeprefix("0x")))
+    outsider_hex = os.environ.get("PERMITCHAIN_RPC_OUTSIDER_KEY")
+    outsider = (
+        PrivateKey(bytes.fromhex(outsider_hex.removeprefix("0x")))
+        if outsider_hex
+        else _key("external outsider")
+    )
+    token = os.environ.get("PERMITCHAIN_RPC_ADMIN_TOKEN")
+    body = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+    chain_id = int(httpx.post(url, json=body, timeout=30).json()["result"], 16)
+    return RpcTarget(
+        url=url,
+        chain_id=chain_id,
+        sender=sender,
+        outsider=outsider,
+        limits=RpcLimits(),
+        admin_headers={"Authorization": f"Bearer {token}"} if token else {},
     )
 
 

@@ -136,3 +136,23 @@ def test_get_is_not_served(rpc: RpcTarget) -> None:
 def test_rpc_modules_lists_namespaces(rpc: RpcTarget) -> None:
     modules = rpc.result("rpc_modules")
     assert {"eth", "net", "web3", "admin", "perm", "rpc"} <= set(modules)
+
+
+def test_deeply_nested_json_is_refused_cleanly(rpc: RpcTarget) -> None:
+    response = post(rpc, b"[" * 100_000 + b"]" * 100_000)
+    assert response.status_code == 200
+    assert response.json()["error"]["code"] in {-32700, -32600}
+
+
+def test_ids_that_cannot_be_echoed_are_invalid(rpc: RpcTarget) -> None:
+    for raw_id in ("1e999", "true", "[1]", '{"a": 1}'):
+        text = '{"jsonrpc": "2.0", "method": "eth_chainId", "id": ' + raw_id + "}"
+        body = post(rpc, text).json()
+        assert body["error"]["code"] == -32600, raw_id
+        assert body["id"] is None
+
+
+def test_json_rpc_media_types_of_geth_are_accepted(rpc: RpcTarget) -> None:
+    request = json.dumps({"jsonrpc": "2.0", "method": "eth_chainId", "id": 1})
+    for media_type in ("application/json-rpc", "application/json; charset=utf-8"):
+        assert post(rpc, request, headers={"content-type": media_type}).json()["result"] == hex(rpc.chain_id)
