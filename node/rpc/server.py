@@ -40,6 +40,7 @@ from node.rpc.methods.eth import Clock, EthMethods
 from node.rpc.subscriptions import ConnectionSubscriptions
 
 JSON_MEDIA_TYPE = "application/json"
+WS_TRY_AGAIN_LATER = 1013
 # What geth accepts; none of these can be sent by a web page without a CORS preflight.
 ACCEPTED_MEDIA_TYPES = frozenset({"application/json", "application/json-rpc", "application/jsonrequest"})
 
@@ -117,7 +118,14 @@ class RpcApp:
             async with lock:
                 await websocket.send_text(json.dumps(message, separators=(",", ":")))
 
-        subscriptions = ConnectionSubscriptions(events=self._events, limits=self._limits, send=send)
+        async def lost(subscription_id: str) -> None:
+            # Like geth on a subscription overflow: close, so the client reconnects and resubscribes.
+            async with lock:
+                await websocket.close(code=WS_TRY_AGAIN_LATER, reason=f"subscription {subscription_id} ended")
+
+        subscriptions = ConnectionSubscriptions(
+            events=self._events, limits=self._limits, send=send, on_lost=lost
+        )
         client_host = websocket.client.host if websocket.client else None
         ctx = CallContext(
             is_admin=self._is_admin(websocket.headers, client_host), subscriptions=subscriptions

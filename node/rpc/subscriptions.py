@@ -25,6 +25,8 @@ from node.rpc.limits import RpcLimits
 logger = logging.getLogger("node.rpc")
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+Lost = Callable[[str], Awaitable[None]]
+"""Called when the node ends a subscription on its own (the subscriber lagged too far behind)."""
 SUBSCRIPTION_KINDS = ("newHeads", "logs")
 LAST_BLOCK = 2**63 - 1
 
@@ -32,10 +34,13 @@ LAST_BLOCK = 2**63 - 1
 class ConnectionSubscriptions:
     """The subscriptions of one WebSocket connection (implements ``dispatch.SubscriptionHost``)."""
 
-    def __init__(self, *, events: NodeEventsAPI, limits: RpcLimits, send: Send) -> None:
+    def __init__(
+        self, *, events: NodeEventsAPI, limits: RpcLimits, send: Send, on_lost: Lost | None = None
+    ) -> None:
         self._events = events
         self._limits = limits
         self._send = send
+        self._on_lost = on_lost
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._ready: dict[str, AsyncIterator[dict[str, Any]]] = {}
 
@@ -114,6 +119,11 @@ class ConnectionSubscriptions:
                         "params": {"subscription": subscription_id, "result": result},
                     }
                 )
+            # The node ended the stream (e.g. the client read too slowly and the queue overflowed):
+            # the client must learn it missed events rather than wait forever.
+            self._tasks.pop(subscription_id, None)
+            if self._on_lost is not None:
+                await self._on_lost(subscription_id)
         except asyncio.CancelledError:
             raise
         except WebSocketDisconnect:

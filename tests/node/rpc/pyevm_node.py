@@ -65,6 +65,9 @@ def log_matches(log: LogRecord, log_filter: LogFilter) -> bool:
     return True
 
 
+_END = object()
+
+
 class _Stream:
     """One subscriber's queue; registered at creation so nothing committed afterwards is missed."""
 
@@ -77,7 +80,10 @@ class _Stream:
         return self
 
     async def __anext__(self) -> Any:
-        return await self.queue.get()
+        item = await self.queue.get()
+        if item is _END:
+            raise StopAsyncIteration
+        return item
 
     async def aclose(self) -> None:
         if self in self._hub:
@@ -131,6 +137,7 @@ class ReferenceNode(ChainReaderAPI, TxPoolAPI, NodeEventsAPI, NodeAdminAPI):
         self._head_streams: list[_Stream] = []
         self._log_streams: list[_Stream] = []
         self._log_filters: dict[int, LogFilter] = {}
+        self._events_loop: asyncio.AbstractEventLoop | None = None
         self.node_key = PrivateKey(keccak(b"reference node identity"))
 
     # --- ChainReaderAPI -------------------------------------------------------------------------------
@@ -380,12 +387,21 @@ class ReferenceNode(ChainReaderAPI, TxPoolAPI, NodeEventsAPI, NodeAdminAPI):
     # --- NodeEventsAPI ------------------------------------------------------------------------------
 
     def subscribe_heads(self) -> AsyncIterator[BlockHeaderAPI]:
+        self._events_loop = asyncio.get_running_loop()
         return _Stream(self._head_streams)
 
     def subscribe_logs(self, log_filter: LogFilter) -> AsyncIterator[LogRecord]:
         stream = _Stream(self._log_streams)
         self._log_filters[id(stream)] = log_filter
         return stream
+
+    def end_subscriptions_threadsafe(self) -> None:
+        """End every subscription from the node's side, as the node does to a subscriber that lags."""
+        loop = self._events_loop
+        if loop is None:
+            raise RuntimeError("no subscription was ever made")
+        for stream in [*self._head_streams, *self._log_streams]:
+            loop.call_soon_threadsafe(stream.queue.put_nowait, _END)
 
     # --- NodeAdminAPI -------------------------------------------------------------------------------
 
