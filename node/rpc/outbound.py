@@ -74,15 +74,12 @@ def header_object(header: BlockHeaderAPI) -> JsonObject:
     return result
 
 
-def block_object(
-    block: BlockAPI, *, full_transactions: bool, total_difficulty: int | None = None
-) -> JsonObject:
+def block_object(block: BlockAPI, *, full_transactions: bool) -> JsonObject:
+    """Return a block object. ``totalDifficulty`` is left out, as execution-apis does since the merge:
+    clients no longer read it, and the chain reader does not track it, so any figure would be made up."""
     header = block.header
     result = header_object(header)
     result["size"] = hex_quantity(len(rlp.encode(block)))
-    result["totalDifficulty"] = hex_quantity(
-        total_difficulty if total_difficulty is not None else header.difficulty
-    )
     result["uncles"] = [hex_data(uncle.hash) for uncle in block.uncles]
     if full_transactions:
         base_fee = getattr(header, "base_fee_per_gas", None)

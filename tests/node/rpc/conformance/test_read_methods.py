@@ -21,7 +21,6 @@ BLOCK_FIELDS = {
     "receiptsRoot",
     "miner",
     "difficulty",
-    "totalDifficulty",
     "extraData",
     "size",
     "gasLimit",
