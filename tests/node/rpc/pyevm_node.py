@@ -138,6 +138,8 @@ class ReferenceNode(ChainReaderAPI, TxPoolAPI, NodeEventsAPI, NodeAdminAPI):
         self._log_streams: list[_Stream] = []
         self._log_filters: dict[int, LogFilter] = {}
         self._events_loop: asyncio.AbstractEventLoop | None = None
+        self.syncing: SyncProgress | None = None
+        """Set by tests to play a node that is catching up."""
         self.node_key = PrivateKey(keccak(b"reference node identity"))
 
     # --- ChainReaderAPI -------------------------------------------------------------------------------
@@ -420,7 +422,7 @@ class ReferenceNode(ChainReaderAPI, TxPoolAPI, NodeEventsAPI, NodeAdminAPI):
         return ()
 
     def sync_progress(self) -> SyncProgress | None:
-        return None
+        return self.syncing
 
     def accounts_allowlist(self) -> tuple[Address, ...]:
         return tuple(self._allowlist)

@@ -76,3 +76,16 @@ def test_nesting_depth_is_checked_before_parsing() -> None:
     # brackets inside strings are data, not nesting
     quoted = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "nope", "params": ["[" * 100]})
     assert run(dispatcher, json.loads(quoted))["error"]["code"] == -32601
+
+
+def test_a_bug_in_a_handler_is_an_internal_error_without_details() -> None:
+    def broken(params: Params, ctx: CallContext) -> object:
+        raise KeyError("internal-state-detail")
+
+    dispatcher = Dispatcher(RpcLimits())
+    dispatcher.register(Namespace("qbft", {"broken": Method(broken)}))
+    answer = run(dispatcher, {"jsonrpc": "2.0", "id": 9, "method": "qbft_broken"})
+    assert answer["id"] == 9
+    assert answer["error"]["code"] == -32603
+    assert "internal-state-detail" not in json.dumps(answer)
+    assert answer["error"]["data"]["correlationId"] in answer["error"]["message"]
