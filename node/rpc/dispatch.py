@@ -63,6 +63,9 @@ class Method:
     handler: Handler
     admin: bool = False
     """Callable only with admin rights (see :mod:`node.rpc.server` for how rights are granted)."""
+    blocking: bool = False
+    """A synchronous handler that may take long (EVM execution, log scans): with ``offload_blocking``
+    the dispatcher runs it in a worker thread so the event loop (and consensus on it) keeps going."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +84,10 @@ def _reject_constant(token: str) -> Any:
 class Dispatcher:
     """Routes JSON-RPC requests to registered namespaces; the transports own nothing but bytes."""
 
-    def __init__(self, limits: RpcLimits) -> None:
+    def __init__(self, limits: RpcLimits, *, offload_blocking: bool = False) -> None:
         self.limits = limits
+        self._offload = offload_blocking
+        self._workers = asyncio.Semaphore(limits.max_blocking_calls)
         self._methods: dict[str, Method] = {}
         self._versions: dict[str, str] = {}
         self.register(Namespace("rpc", {"modules": Method(self._rpc_modules)}))
@@ -168,7 +173,11 @@ class Dispatcher:
             raise MethodNotFound(f"the method {name[:64]} does not exist/is not available")
         if method.admin and not ctx.is_admin:
             raise Unauthorized(f"{name} needs admin rights (loopback without Origin, or the admin token)")
-        result = method.handler(Params(name, raw_params), ctx)
+        params = Params(name, raw_params)
+        if method.blocking and self._offload:
+            async with self._workers:
+                return await asyncio.to_thread(method.handler, params, ctx)
+        result = method.handler(params, ctx)
         if inspect.isawaitable(result):
             result = await result
         return result

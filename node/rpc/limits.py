@@ -31,6 +31,8 @@ class RpcLimits:
     max_logs_per_query: int = 10_000
     """Most logs one ``eth_getLogs``/``eth_getFilterLogs`` answer carries; more is a limit error."""
     max_fee_history_blocks: int = 1024
+    max_blocking_calls: int = 4
+    """Long calls (``eth_call``, ``eth_getLogs`` …) running at once in worker threads, when offloaded."""
 
     def __post_init__(self) -> None:
         for name in self.__dataclass_fields__:

@@ -176,10 +176,15 @@ def create_rpc_app(
     admin_token: str | None = None,
     namespaces: Sequence[Namespace] = (),
     clock: Clock = time.monotonic,
+    offload_blocking: bool = False,
 ) -> RpcApp:
-    """Build the node's RPC app with the standard namespaces plus ``namespaces`` (e.g. ``qbft``)."""
+    """Build the node's RPC app with the standard namespaces plus ``namespaces`` (e.g. ``qbft``).
+
+    ``offload_blocking`` runs long methods in worker threads (at most ``limits.max_blocking_calls`` at once);
+    turn it on only when ``reader`` may be read from several threads at the same time.
+    """
     limits = limits or RpcLimits()
-    dispatcher = Dispatcher(limits)
+    dispatcher = Dispatcher(limits, offload_blocking=offload_blocking)
     eth = EthMethods(
         reader=reader, pool=pool, admin=admin, limits=limits, filters=FilterRegistry(limits), clock=clock
     )

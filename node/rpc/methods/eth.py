@@ -24,6 +24,10 @@ from node.rpc.limits import RpcLimits
 from node.rpc.methods.fees import fee_history, suggested_priority_fee
 
 Clock = Callable[[], float]
+BLOCKING_METHODS = frozenset(
+    {"call", "estimateGas", "getLogs", "getFilterLogs", "getFilterChanges", "feeHistory", "getBlockReceipts"}
+)
+"""Methods whose cost grows with EVM work or block ranges; offloaded to threads when the node allows it."""
 
 
 class EthMethods:
@@ -83,7 +87,10 @@ class EthMethods:
             "subscribe": self.subscribe,
             "unsubscribe": self.unsubscribe,
         }
-        return Namespace("eth", {name: Method(handler) for name, handler in handlers.items()})
+        return Namespace(
+            "eth",
+            {name: Method(handler, blocking=name in BLOCKING_METHODS) for name, handler in handlers.items()},
+        )
 
     # --- blocks -----------------------------------------------------------------------------------
 

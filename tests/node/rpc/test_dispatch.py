@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -89,3 +90,37 @@ def test_a_bug_in_a_handler_is_an_internal_error_without_details() -> None:
     assert answer["error"]["code"] == -32603
     assert "internal-state-detail" not in json.dumps(answer)
     assert answer["error"]["data"]["correlationId"] in answer["error"]["message"]
+
+
+def test_offloaded_blocking_call_does_not_hold_up_the_loop() -> None:
+    release = threading.Event()
+    seen_threads: list[str] = []
+
+    def slow(params: Params, ctx: CallContext) -> str:
+        seen_threads.append(threading.current_thread().name)
+        if not release.wait(timeout=30):
+            raise TimeoutError("never released")
+        return "slow done"
+
+    def fast(params: Params, ctx: CallContext) -> str:
+        release.set()  # only reachable while `slow` is parked in its worker thread
+        return "fast done"
+
+    async def scenario(dispatcher: Dispatcher) -> list[Any]:
+        slow_call = asyncio.create_task(
+            dispatcher.handle_text(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "x_slow"}), CallContext())
+        )
+        await asyncio.sleep(0)
+        while not seen_threads:
+            await asyncio.sleep(0.001)
+        fast_answer = await dispatcher.handle_text(
+            json.dumps({"jsonrpc": "2.0", "id": 2, "method": "x_fast"}), CallContext()
+        )
+        return [await slow_call, fast_answer]
+
+    dispatcher = Dispatcher(RpcLimits(), offload_blocking=True)
+    dispatcher.register(Namespace("x", {"slow": Method(slow, blocking=True), "fast": Method(fast)}))
+    slow_answer, fast_answer = asyncio.run(scenario(dispatcher))
+    assert slow_answer["result"] == "slow done"
+    assert fast_answer["result"] == "fast done"
+    assert seen_threads[0] != threading.main_thread().name
