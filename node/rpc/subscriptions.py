@@ -13,6 +13,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.websockets import WebSocketDisconnect
@@ -31,6 +32,20 @@ SUBSCRIPTION_KINDS = ("newHeads", "logs")
 LAST_BLOCK = 2**63 - 1
 
 
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """A node event stream (already registered with the node) and how its items look on the wire."""
+
+    items: AsyncIterator[Any]
+    format: Callable[[Any], dict[str, Any]]
+
+    async def aclose(self) -> None:
+        close = getattr(self.items, "aclose", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                await close()
+
+
 class ConnectionSubscriptions:
     """The subscriptions of one WebSocket connection (implements ``dispatch.SubscriptionHost``)."""
 
@@ -42,7 +57,8 @@ class ConnectionSubscriptions:
         self._send = send
         self._on_lost = on_lost
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._ready: dict[str, AsyncIterator[dict[str, Any]]] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+        self._ready: dict[str, _Source] = {}
 
     def __len__(self) -> int:
         return len(self._tasks) + len(self._ready)
@@ -56,20 +72,25 @@ class ConnectionSubscriptions:
         if kind == "newHeads":
             if params:
                 raise InvalidParams("newHeads takes no options")
-            stream = self._heads()
+            source = _Source(self._events.subscribe_heads(), outbound.header_object)
         elif kind == "logs":
-            stream = self._logs(params[0] if params else None)
+            source = _Source(self._events.subscribe_logs(self._log_filter(params)), outbound.log_object)
         else:
             raise InvalidParams(
                 f"unsupported subscription {kind[:32]!r}; supported: {', '.join(SUBSCRIPTION_KINDS)}"
             )
+        # The node registered the subscription just now, so whatever commits from here on is queued
+        # for it, even before the forwarding task starts.
         subscription_id = "0x" + secrets.token_hex(16)
-        self._ready[subscription_id] = stream
+        self._ready[subscription_id] = source
         return subscription_id
 
     def unsubscribe(self, subscription_id: str) -> bool:
-        stream = self._ready.pop(subscription_id, None)
-        if stream is not None:
+        source = self._ready.pop(subscription_id, None)
+        if source is not None:
+            closing = asyncio.create_task(source.aclose())
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
             return True
         task = self._tasks.pop(subscription_id, None)
         if task is None:
@@ -79,13 +100,15 @@ class ConnectionSubscriptions:
 
     def start_ready(self) -> None:
         """Start forwarding for subscriptions whose ids have now been sent to the client."""
-        for subscription_id, stream in self._ready.items():
-            self._tasks[subscription_id] = asyncio.create_task(self._forward(subscription_id, stream))
+        for subscription_id, source in self._ready.items():
+            self._tasks[subscription_id] = asyncio.create_task(self._forward(subscription_id, source))
         self._ready.clear()
 
     async def close(self) -> None:
         tasks = list(self._tasks.values())
         self._tasks.clear()
+        for source in self._ready.values():
+            await source.aclose()
         self._ready.clear()
         for task in tasks:
             task.cancel()
@@ -93,30 +116,21 @@ class ConnectionSubscriptions:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _heads(self) -> AsyncIterator[dict[str, Any]]:
-        async for header in self._events.subscribe_heads():
-            yield outbound.header_object(header)
-
-    def _logs(self, options: Any) -> AsyncIterator[dict[str, Any]]:
-        spec = inbound.filter_spec(options, "logs", allow_block_hash=False)
+    @staticmethod
+    def _log_filter(params: list[Any]) -> LogFilter:
+        spec = inbound.filter_spec(params[0] if params else None, "logs", allow_block_hash=False)
         if spec.from_block != "latest" or spec.to_block != "latest":
             raise InvalidParams("logs subscriptions take only address and topics")
-        log_filter = LogFilter(0, LAST_BLOCK, spec.addresses, spec.topics)
+        return LogFilter(0, LAST_BLOCK, spec.addresses, spec.topics)
 
-        async def stream() -> AsyncIterator[dict[str, Any]]:
-            async for log in self._events.subscribe_logs(log_filter):
-                yield outbound.log_object(log)
-
-        return stream()
-
-    async def _forward(self, subscription_id: str, stream: AsyncIterator[dict[str, Any]]) -> None:
+    async def _forward(self, subscription_id: str, source: _Source) -> None:
         try:
-            async for result in stream:
+            async for item in source.items:
                 await self._send(
                     {
                         "jsonrpc": "2.0",
                         "method": "eth_subscription",
-                        "params": {"subscription": subscription_id, "result": result},
+                        "params": {"subscription": subscription_id, "result": source.format(item)},
                     }
                 )
             # The node ended the stream (e.g. the client read too slowly and the queue overflowed):
@@ -131,7 +145,4 @@ class ConnectionSubscriptions:
         except Exception:  # a failing subscription must not take the connection down
             logger.exception("subscription %s stopped", subscription_id)
         finally:
-            close = getattr(stream, "aclose", None)
-            if close is not None:
-                with contextlib.suppress(Exception):
-                    await close()
+            await source.aclose()
