@@ -45,6 +45,7 @@ ISSUERS = ["940140000385", "050840002142", "990240004216", "180340018765"]
 DISPLAY_NAME = "ТОО «Цифровые активы Казахстана»"
 PLATFORM_NAME = "QazAsset Distributed Ledger Platform"
 ANCHOR_GAS = 600_000
+BACKPRESSURE_CODES = {"sender_limit_reached", "txpool_full", "nonce_too_high"}
 
 
 def signed_anchors(
@@ -158,6 +159,7 @@ def bench_node(count: int, senders: int, rate: float = 0.0) -> dict[str, Any]:
         poller = threading.Thread(target=poll, daemon=True)
         poller.start()
         rejected = 0
+        backpressure_waits = 0
         first = time.perf_counter()
         with httpx.Client(timeout=30) as client:
             for index, (raw, tx_hash) in enumerate(stream):
@@ -166,16 +168,20 @@ def bench_node(count: int, senders: int, rate: float = 0.0) -> dict[str, Any]:
                     if pause > 0:
                         time.sleep(pause)
                 sent_at["0x" + tx_hash.hex()] = time.perf_counter()
-                answer = client.post(
-                    url,
-                    json={
-                        "jsonrpc": "2.0",
-                        "id": 1,
-                        "method": "eth_sendRawTransaction",
-                        "params": ["0x" + raw.hex()],
-                    },
-                ).json()
-                rejected += "error" in answer
+                body = {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "eth_sendRawTransaction",
+                    "params": ["0x" + raw.hex()],
+                }
+                while True:
+                    error = client.post(url, json=body).json().get("error")
+                    # A full pool (per sender or overall) is back-pressure: wait for a block, resend.
+                    if error is None or error.get("data", {}).get("code") not in BACKPRESSURE_CODES:
+                        break
+                    backpressure_waits += 1
+                    time.sleep(0.2)
+                rejected += error is not None
         send_done = time.perf_counter()
         done.wait(timeout=600)
         done.set()
@@ -188,6 +194,7 @@ def bench_node(count: int, senders: int, rate: float = 0.0) -> dict[str, Any]:
         return {
             "transactions": count,
             "rejected": rejected,
+            "backpressure_waits": backpressure_waits,
             "failed_in_sample": statuses.count(0),
             "send_rate_tx_s": round(count / (send_done - first), 1),
             "accepted_tx_s": round(len(seen_at) / (last - first), 1),
