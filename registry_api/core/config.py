@@ -72,6 +72,30 @@ class Settings(BaseSettings):
     outbox_interval_seconds: float = Field(default=5.0, gt=0)
     outbox_batch: int = Field(default=50, gt=0)
 
+    # Chain (anchoring, permit status acts): node RPC URLs (failover in this order), the deployment
+    # written by `permitchain contracts deploy`, the registrar's encrypted keystore and its password.
+    chain_rpc_urls: list[str] = Field(default_factory=list)
+    chain_addresses_file: Path | None = None
+    registrar_keystore_file: Path | None = None
+    registrar_password_file: Path | None = None
+    registrar_password: SecretStr | None = None
+    chain_gas_price: int = Field(default=0, ge=0)
+    chain_rpc_timeout_seconds: float = Field(default=10.0, gt=0)
+    chain_confirmation_timeout_seconds: float = Field(default=60.0, gt=0)
+    anchor_interval_seconds: float = Field(default=2.0, gt=0)
+    anchor_backoff_seconds: float = Field(default=2.0, gt=0)
+    anchor_backoff_cap_seconds: float = Field(default=300.0, gt=0)
+
+    # Platform check before a permit is signed (R-DOC-1.3): the regulator's Ed25519 report key, how old
+    # a passing report may be, and whether loopback/private addresses may be probed (tests, never prod).
+    # ``require_platform_check`` unset means: required everywhere except the "test" environment.
+    require_platform_check: bool | None = None
+    platform_check_key_file: Path | None = None
+    platform_check_max_age_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    platform_check_allow_private: bool = False
+    platform_check_liveness_window_seconds: float = Field(default=30.0, gt=0)
+    platform_check_timeout_seconds: float = Field(default=60.0, gt=0)
+
     body_name_kk: str = (
         "Қазақстан Республикасының Цифрлық даму, инновациялар және аэроғарыш өнеркәсібі министрлігі"
     )
@@ -100,7 +124,31 @@ class Settings(BaseSettings):
             raise ValueError("REGISTRY_DEV_PKI_DIR is for dev/test only; configure trust files in production")
         if self.staff and not self.regulator_bin:
             raise ValueError("REGISTRY_REGULATOR_BIN is required when staff roles are configured")
+        chain = {
+            "REGISTRY_CHAIN_RPC_URLS": bool(self.chain_rpc_urls),
+            "REGISTRY_CHAIN_ADDRESSES_FILE": self.chain_addresses_file is not None,
+            "REGISTRY_REGISTRAR_KEYSTORE_FILE": self.registrar_keystore_file is not None,
+            "REGISTRY_REGISTRAR_PASSWORD_FILE or _PASSWORD": (
+                self.registrar_password_file is not None or self.registrar_password is not None
+            ),
+        }
+        if any(chain.values()) and not all(chain.values()):
+            missing = ", ".join(name for name, given in chain.items() if not given)
+            raise ValueError(f"anchoring needs all chain settings; missing: {missing}")
+        if self.platform_check_allow_private and self.environment == "production":
+            raise ValueError("REGISTRY_PLATFORM_CHECK_ALLOW_PRIVATE is for dev/test only (SSRF)")
         return self
+
+    @property
+    def anchoring_enabled(self) -> bool:
+        return bool(self.chain_rpc_urls)
+
+    @property
+    def platform_check_required(self) -> bool:
+        """Whether the head may sign a permit only with a passing, fresh platform-check report."""
+        if self.require_platform_check is None:
+            return self.environment != "test"
+        return self.require_platform_check
 
     @cached_property
     def profile(self) -> RuleProfile:

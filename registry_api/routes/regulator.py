@@ -10,11 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry_api.deps import (
+    Clock,
     HeadDep,
     NowDep,
     OfficerDep,
@@ -25,6 +27,8 @@ from registry_api.deps import (
     get_ports,
     get_session,
 )
+from registry_api.exceptions import NotFound
+from registry_api.models.chain_tables import PlatformCheckRecord
 from registry_api.models.schemas import (
     ApplicationPublic,
     CompletenessIn,
@@ -33,7 +37,8 @@ from registry_api.models.schemas import (
 )
 from registry_api.models.tables import AuditEntry
 from registry_api.routes.presenters import application_public
-from registry_api.services import applications
+from registry_api.routes.problems import problem
+from registry_api.services import applications, platform_gate
 from registry_api.services.applications import Ports
 from registry_api.services.auth import Principal
 from registry_api.services.workflow import Action, Status, Timeliness
@@ -165,6 +170,60 @@ def hearing(number: str, body: HearingOutcomeIn, principal: OfficerDep, step: St
 
 
 @router.post("/requests/{number}/sign", response_model=ApplicationPublic)
-def sign(number: str, principal: HeadDep, step: StepDep) -> ApplicationPublic:
-    """R-RES-1: the head signs the result with the configured key; it reaches the cabinet at once."""
+def sign(number: str, principal: HeadDep, step: StepDep) -> ApplicationPublic | JSONResponse:
+    """R-RES-1: the head signs the result with the configured key; it reaches the cabinet at once.
+
+    A permit needs a passing, fresh platform-check report first (R-DOC-1.3); a failing one answers 409
+    ``platform_check_failed`` with the failed checks in ``reasons``. Anchoring then follows from the
+    anchoring worker (the signed permit becomes an intent row).
+    """
+    app = applications.get_visible(step.session, number=number, principal=principal)
+    try:
+        platform_gate.require_passing(step.session, app=app, settings=step.ports.settings, now=step.now)
+    except platform_gate.PlatformCheckFailed as exc:
+        return problem(exc.status, exc.code, exc.message, reasons=exc.reasons)
     return step.run(number, Action.SIGN, principal)
+
+
+def _check_view(record: PlatformCheckRecord) -> dict[str, Any]:
+    return {
+        "checked_at": record.checked_at.isoformat(),
+        "actor": record.actor,
+        "verdict": record.verdict,
+        "content_hash": record.content_hash,
+        "reasons": record.reasons,
+        "report": record.report,
+    }
+
+
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+@router.post("/requests/{number}/platform-check")
+def platform_check(
+    *, number: str, principal: OfficerDep, step: StepDep, clock: Annotated[Clock, Depends(_clock)]
+) -> dict[str, Any]:
+    """R-DOC-1.3: probe the platform's declared nodes; the signed report is stored whatever its verdict."""
+    app = applications.get_visible(step.session, number=number, principal=principal)
+    record = platform_gate.run_check(
+        step.session,
+        app=app,
+        principal=principal,
+        settings=step.ports.settings,
+        profile=step.ports.settings.profile,
+        now=step.now,
+        clock=clock,
+    )
+    return _check_view(record)
+
+
+@router.get("/requests/{number}/platform-check")
+def latest_platform_check(*, number: str, principal: StaffDep, session: SessionDep) -> dict[str, Any]:
+    """The newest stored platform-check report of the request."""
+    app = applications.get_visible(session, number=number, principal=principal)
+    record = platform_gate.latest(session, app)
+    if record is None:
+        raise NotFound(f"no platform check for {number}", code="platform_check_missing")
+    return _check_view(record)
