@@ -3,11 +3,21 @@
 // permit, read its status, revoke it, read the status again. Prints one JSON summary on stdout.
 //
 // usage: node registry_flow.mjs --rpc http://127.0.0.1:8545 --key 0x<private key> --artifacts contracts/artifacts
+//        [--ws ws://127.0.0.1:8545]   (also watch PermitAnchored through an eth_subscribe "logs" subscription)
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { ContractFactory, Contract, JsonRpcProvider, NonceManager, Wallet, keccak256, toUtf8Bytes } from "ethers";
+import {
+  ContractFactory,
+  Contract,
+  JsonRpcProvider,
+  NonceManager,
+  Wallet,
+  WebSocketProvider,
+  keccak256,
+  toUtf8Bytes,
+} from "ethers";
 
 const STATUS_VALID = 1n;
 const STATUS_REVOKED = 5n;
@@ -21,7 +31,12 @@ function loadArtifact(dir, name) {
 
 async function main() {
   const { values } = parseArgs({
-    options: { rpc: { type: "string" }, key: { type: "string" }, artifacts: { type: "string" } },
+    options: {
+      rpc: { type: "string" },
+      ws: { type: "string" },
+      key: { type: "string" },
+      artifacts: { type: "string" },
+    },
   });
   if (!values.rpc || !values.key || !values.artifacts) {
     throw new Error("usage: registry_flow.mjs --rpc URL --key 0xKEY --artifacts DIR");
@@ -57,12 +72,36 @@ async function main() {
   const permitNumber = `KZ-ETHERS-${now}`;
   const issuerId = "0x" + Buffer.from("123456789012", "ascii").toString("hex");
 
+  // With --ws: an ethers WebSocketProvider subscribes to the event before the anchor is sent.
+  let wsProvider = null;
+  let watched = null;
+  let anchoredOverWs = Promise.resolve(null);
+  if (values.ws) {
+    wsProvider = new WebSocketProvider(values.ws);
+    watched = new Contract(permitAddress, permitArtifact.abi, wsProvider);
+    let seen;
+    anchoredOverWs = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no PermitAnchored over WebSocket within 30 s")), 30000);
+      seen = (...args) => {
+        clearTimeout(timer);
+        resolve(args[args.length - 1].log.transactionHash);
+      };
+    });
+    await watched.on("PermitAnchored", seen);
+    await wsProvider.getBlockNumber(); // the subscription request went out before this answer came back
+  }
+
   const anchorTx = await permit.anchor(permitHash, permitNumber, issuerId, issuedAt, validUntil, "Test Platform LLP", "test-platform");
   const anchorReceipt = await anchorTx.wait();
   const anchoredEvent = anchorReceipt.logs
     .map((log) => { try { return permit.interface.parseLog(log); } catch { return null; } })
     .find((parsed) => parsed && parsed.name === "PermitAnchored");
 
+  const wsAnchorTx = await anchoredOverWs;
+  if (wsProvider) {
+    await watched.removeAllListeners(); // sends eth_unsubscribe and waits for it
+    await wsProvider.destroy();
+  }
   const before = await permit.status_at(permitHash, now);
 
   let duplicateReason = null;
@@ -83,6 +122,7 @@ async function main() {
     permitHash,
     anchorTx: anchorReceipt.hash,
     anchorStatus: anchorReceipt.status,
+    wsAnchorTx,
     anchoredEvent: anchoredEvent ? anchoredEvent.args.permit_number : null,
     statusBefore: Number(before.status),
     permitNumber: before.permit_number,

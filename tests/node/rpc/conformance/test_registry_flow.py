@@ -78,6 +78,8 @@ def test_ethers_registry_flow(rpc: RpcTarget) -> None:
             "registry_flow.mjs",
             "--rpc",
             rpc.url,
+            "--ws",
+            rpc.ws_url,
             "--key",
             "0x" + rpc.sender.to_bytes().hex(),
             "--artifacts",
@@ -93,6 +95,7 @@ def test_ethers_registry_flow(rpc: RpcTarget) -> None:
     summary: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     assert summary["chainId"] == str(rpc.chain_id)
     assert summary["anchorStatus"] == 1
+    assert summary["wsAnchorTx"] == summary["anchorTx"]  # ethers' eth_subscribe("logs") saw the event
     assert summary["anchoredEvent"] == summary["permitNumber"]
     assert summary["statusBefore"] == STATUS_VALID
     assert summary["duplicateAnchorReason"] == "permit already anchored"
