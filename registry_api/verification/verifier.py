@@ -181,7 +181,7 @@ def _status_check(record: PermitRecord | None, tz: ZoneInfo) -> Check:
     if record is None:
         return Check(code, Outcome.UNKNOWN, "the permit is not on the chain", "not_found")
     day = dt.datetime.fromtimestamp(record.changed_at, tz=tz).date().isoformat()
-    details = {"changed_at": record.changed_at, "reason": record.reason}
+    details = {"changed_at": record.changed_at, "reason": record.reason, "day": day}
     if record.status is PermitStatus.REVOKED:
         return Check(code, Outcome.FAIL, f"revoked on {day}, reason {record.reason}", "revoked", details)
     if record.status is PermitStatus.SUSPENDED:
@@ -259,6 +259,13 @@ def _notes(copy: ServiceCopy | None, found: _Found | None, tz: ZoneInfo) -> tupl
     return tuple(notes)
 
 
+def chain_now(chain: RegistryView, now: dt.datetime) -> dt.datetime:
+    """The present moment as the chain sees it: a block's time may run a little ahead of this machine's
+    clock and an act in the newest block already counts, so the later of the two."""
+    head_time = dt.datetime.fromtimestamp(chain.head_time(), tz=dt.UTC)
+    return max(now, head_time)
+
+
 def verify_permit(
     evidence: Evidence,
     *,
@@ -271,13 +278,8 @@ def verify_permit(
     """Run every check; ``at`` (default ``now``) is the moment validity and status are judged at."""
     if now.tzinfo is None or (at is not None and at.tzinfo is None):
         raise VerificationInputError("times must carry a time zone")
-    if at is None:
-        # "Now" on the chain: a block's time may run a little ahead of this machine's clock, and an act
-        # in the newest block already counts, so the later of the two is the present moment.
-        at_s = max(int(now.timestamp()), chain.head_time())
-        moment = max(now, dt.datetime.fromtimestamp(at_s, tz=dt.UTC))
-    else:
-        moment, at_s = at, int(at.timestamp())
+    moment = at or chain_now(chain, now)
+    at_s = int(moment.timestamp())
     doc_hash = hashlib.sha256(evidence.document).digest() if evidence.document is not None else None
     found = _lookup(evidence, doc_hash, chain, at_s)
     record = found.record if found else None
