@@ -1,12 +1,14 @@
 """The node's answer to the RPC layer's :class:`~node.rpc.admin_api.NodeAdminAPI`.
 
-Until the p2p transport is wired in, a node has no peers and is never syncing; its identity is its
-validator key's public key (the id Besu shows for a node is also its secp256k1 public key).
+A lone node (no ``p2p`` section) has no peers and is never syncing; its identity is its validator key's
+public key. A networked node shows its Ed25519 p2p identity, its transport's live peers and block sync's
+progress (``network``: a :class:`NetworkView`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from eth_keys.datatypes import PublicKey
 from eth_typing import Address
@@ -29,6 +31,17 @@ def besu_style_genesis_config(genesis: GenesisConfig) -> Mapping[str, object]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class NetworkView:
+    """What a networked node adds to ``admin_``/``net_``/``eth_syncing`` answers."""
+
+    node_id: str
+    p2p_host: str
+    p2p_port: int
+    peers: Callable[[], Sequence[PeerView]]
+    sync_progress: Callable[[], SyncProgress | None]
+
+
 class NodeAdmin(NodeAdminAPI):
     def __init__(
         self,
@@ -38,7 +51,9 @@ class NodeAdmin(NodeAdminAPI):
         host: str,
         genesis: GenesisConfig,
         allowlist: AccountAllowlist,
+        network: NetworkView | None = None,
     ) -> None:
+        self._network = network
         self._public_key = public_key
         self._name = name
         self._host = host
@@ -46,6 +61,16 @@ class NodeAdmin(NodeAdminAPI):
         self._allowlist = allowlist
 
     def node_info(self) -> NodeInfo:
+        if self._network is not None:
+            return NodeInfo(
+                node_id=self._network.node_id,
+                name=self._name,
+                host=self._network.p2p_host,
+                p2p_port=self._network.p2p_port,
+                discovery_port=self._network.p2p_port,  # no discovery: static peers only
+                network_id=self._genesis.chain_id,
+                genesis_config=besu_style_genesis_config(self._genesis),
+            )
         return NodeInfo(
             node_id=self._public_key.to_bytes().hex(),
             name=self._name,
@@ -57,10 +82,10 @@ class NodeAdmin(NodeAdminAPI):
         )
 
     def peers(self) -> Sequence[PeerView]:
-        return ()
+        return () if self._network is None else self._network.peers()
 
     def sync_progress(self) -> SyncProgress | None:
-        return None
+        return None if self._network is None else self._network.sync_progress()
 
     def accounts_allowlist(self) -> tuple[Address, ...]:
         return self._allowlist.accounts()

@@ -19,6 +19,37 @@ from node.txpool.pool import PoolLimits
 
 NODE_CONFIG_FORMAT = "permitchain-node/1"
 MAX_CONFIG_BYTES = 1024 * 1024
+MAX_STATIC_PEERS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class P2pSettings:
+    """Where this node listens for its peers, which peers it keeps dialled, and its identity key file."""
+
+    key_path: Path
+    host: str = "127.0.0.1"
+    port: int = 30303
+    static_peers: tuple[str, ...] = ()
+    """``<node id hex>@<host>:<port>`` of each peer to keep connected."""
+    request_timeout_ms: int | None = None
+    """Local override of the genesis QBFT round-0 timeout (tests use short ones); None = genesis value."""
+    max_round_timeout_ms: int = 10_000
+    """Cap of the doubling round timeout, so a network back from an outage recovers within seconds."""
+    observer: bool = False
+    """Follow the chain by sync only, never vote (verifiers' nodes), even if the key is a validator."""
+
+    def to_json(self, base: Path) -> dict[str, Any]:
+        table: dict[str, Any] = {
+            "keyFile": _relative(self.key_path, base),
+            "host": self.host,
+            "port": self.port,
+            "staticPeers": list(self.static_peers),
+            "maxRoundTimeoutMs": self.max_round_timeout_ms,
+            "observer": self.observer,
+        }
+        if self.request_timeout_ms is not None:
+            table["requestTimeoutMs"] = self.request_timeout_ms
+        return table
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +64,8 @@ class NodeConfig:
     producer: ProducerTiming = field(default_factory=ProducerTiming)
     pool: PoolLimits = field(default_factory=PoolLimits)
     log_level: str = "INFO"
+    p2p: P2pSettings | None = None
+    """None: a lone node without a transport (the single-validator producer)."""
 
     def to_json(self) -> dict[str, Any]:
         base = self.path.parent
@@ -55,6 +88,7 @@ class NodeConfig:
                 "allowEqualPriceReplacement": self.pool.allow_equal_price_replacement,
             },
             "logLevel": self.log_level,
+            **({"p2p": self.p2p.to_json(base)} if self.p2p is not None else {}),
         }
 
 
@@ -69,6 +103,39 @@ def _int(
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
         raise ConfigError(f"{where}.{key} must be an integer in [{minimum}, {maximum}]")
     return value
+
+
+def _p2p(table: object, base: Path, where: str) -> P2pSettings | None:
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: 'p2p' must be an object")
+    key = table.get("keyFile")
+    if not isinstance(key, str) or not key:
+        raise ConfigError(f"{where}: p2p.keyFile must be a path")
+    host = table.get("host", "127.0.0.1")
+    if not isinstance(host, str) or not host:
+        raise ConfigError(f"{where}: p2p.host must be a host name or address")
+    peers = table.get("staticPeers", [])
+    if not isinstance(peers, list) or not all(isinstance(p, str) and "@" in p for p in peers):
+        raise ConfigError(f"{where}: p2p.staticPeers must be a list of '<node id>@<host>:<port>'")
+    if len(peers) > MAX_STATIC_PEERS:
+        raise ConfigError(f"{where}: at most {MAX_STATIC_PEERS} static peers")
+    observer = table.get("observer", False)
+    if not isinstance(observer, bool):
+        raise ConfigError(f"{where}: p2p.observer must be true or false")
+    timeout = table.get("requestTimeoutMs")
+    return P2pSettings(
+        key_path=(base / key).resolve(),
+        host=host,
+        port=_int(table, "port", 30303, "p2p", maximum=65535),
+        static_peers=tuple(peers),
+        request_timeout_ms=None
+        if timeout is None
+        else _int(table, "requestTimeoutMs", 0, "p2p", minimum=50, maximum=3_600_000),
+        max_round_timeout_ms=_int(table, "maxRoundTimeoutMs", 10_000, "p2p", minimum=50, maximum=3_600_000),
+        observer=observer,
+    )
 
 
 def load_node_config(path: Path) -> NodeConfig:
@@ -126,6 +193,7 @@ def load_node_config(path: Path) -> NodeConfig:
             allow_equal_price_replacement=equal,
         ),
         log_level=level,
+        p2p=_p2p(data.get("p2p"), base, str(path)),
     )
 
 

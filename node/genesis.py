@@ -30,6 +30,7 @@ GENESIS_FORMAT = "permitchain-genesis/1"
 MIN_GAS_LIMIT = 5_000
 MAX_GAS_LIMIT = 2**63 - 1
 MAX_GENESIS_FILE_BYTES = 16 * 1024 * 1024
+NODE_ID_HEX_LENGTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,8 @@ class GenesisConfig:
     allowed_accounts: frozenset[Address]
     bft: BftTiming
     vanity: bytes = b"\x00" * 32
+    allowed_nodes: tuple[str, ...] = ()
+    """Ed25519 node ids (lowercase hex) allowed to connect at genesis; changed later by ``perm_`` RPC."""
 
     def genesis_state(self) -> dict[Address, dict[str, Any]]:
         """Return the allocation in py-evm's ``genesis_state`` shape."""
@@ -95,13 +98,33 @@ class GenesisConfig:
             "vanity": "0x" + self.vanity.hex(),
             "validators": [to_checksum_address(v) for v in self.validators],
             "alloc": alloc,
-            "permissioning": {"accounts": sorted(to_checksum_address(a) for a in self.allowed_accounts)},
+            "permissioning": self._permissioning_json(),
             "bft": {
                 "blockPeriodSeconds": self.bft.block_period_seconds,
                 "emptyBlockPeriodSeconds": self.bft.empty_block_period_seconds,
                 "requestTimeoutSeconds": self.bft.request_timeout_seconds,
             },
         }
+
+    def _permissioning_json(self) -> dict[str, Any]:
+        table: dict[str, Any] = {"accounts": sorted(to_checksum_address(a) for a in self.allowed_accounts)}
+        if self.allowed_nodes:
+            table["nodes"] = sorted(self.allowed_nodes)
+        return table
+
+
+def _node_ids(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"{where} must be a list of node ids")
+    ids = []
+    for i, item in enumerate(value):
+        text = item.lower().removeprefix("0x") if isinstance(item, str) else ""
+        if len(text) != NODE_ID_HEX_LENGTH or any(c not in "0123456789abcdef" for c in text):
+            raise ConfigError(f"{where}[{i}] is not a {NODE_ID_HEX_LENGTH}-hex-digit node id: {item!r}")
+        ids.append(text)
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"{where}: duplicate node id")
+    return tuple(sorted(ids))
 
 
 def _quantity(value: object, where: str, *, minimum: int = 0, maximum: int = 2**256 - 1) -> int:
@@ -191,6 +214,8 @@ def parse_genesis(data: Mapping[str, Any], *, source: str = "<genesis>") -> Gene
         _address(a, f"{source}: permissioning.accounts[{i}]") for i, a in enumerate(perm.get("accounts", []))
     )
 
+    nodes = _node_ids(perm.get("nodes", []), f"{source}: permissioning.nodes")
+
     bft_raw = data.get("bft", {})
     if not isinstance(bft_raw, Mapping):
         raise ConfigError(f"{source}: 'bft' must be an object")
@@ -217,6 +242,7 @@ def parse_genesis(data: Mapping[str, Any], *, source: str = "<genesis>") -> Gene
         allowed_accounts=allowed,
         bft=bft,
         vanity=vanity,
+        allowed_nodes=nodes,
     )
 
 

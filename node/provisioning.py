@@ -3,8 +3,8 @@
 Used by ``permitchain node init`` and by the devnet. Layout of a network directory::
 
     DIR/genesis.json
-    DIR/node-0/node.json  node.key (0600)  data/
-    DIR/node-1/...                        (one per validator)
+    DIR/node-0/node.json  node.key (0600)  p2p.key (0600, Ed25519, several nodes only)  data/
+    DIR/node-1/...                        (one per validator, then one per observer)
     DIR/dev-accounts.json (0600, only with --dev-accounts: DEVELOPMENT keys, never for real use)
 """
 
@@ -20,10 +20,11 @@ from eth_keys.datatypes import PrivateKey
 from eth_typing import Address
 from eth_utils.address import to_checksum_address
 
-from node.config import NodeConfig, write_node_config
+from node.config import NodeConfig, P2pSettings, write_node_config
 from node.exceptions import ConfigError
 from node.genesis import Allocation, BftTiming, GenesisConfig, load_genesis, write_genesis
 from node.keys import generate_key, key_address, write_key
+from node.p2p.identity import load_or_create_identity
 
 DEFAULT_CHAIN_ID = 7210
 DEFAULT_GAS_LIMIT = 30_000_000
@@ -31,6 +32,7 @@ DEV_ACCOUNT_BALANCE = 10**24
 MAX_VALIDATORS = 64
 MAX_DEV_ACCOUNTS = 256
 DEV_ACCOUNTS_FILE = "dev-accounts.json"
+P2P_KEY_FILE = "p2p.key"
 DEV_WARNING = "DEVELOPMENT ACCOUNTS: generated for this devnet only; never fund or use them anywhere else."
 
 
@@ -46,6 +48,17 @@ class NetworkPlan:
     block_period_seconds: int = 1
     first_rpc_port: int = 8545
     timestamp: int = 0
+    observers: int = 0
+    """Non-validating nodes that follow the chain by sync (verifiers)."""
+    networked: bool | None = None
+    """Give every node a p2p identity, port and full-mesh static peers; None = when more than one node."""
+    first_p2p_port: int = 30303
+    p2p_ports: tuple[int, ...] = ()
+    """Explicit p2p port per node (the devnet passes free ones); else ``first_p2p_port + i``."""
+    rpc_ports: tuple[int, ...] = ()
+    """Explicit RPC port per node; else ``first_rpc_port + i``."""
+    request_timeout_ms: int | None = None
+    """Local QBFT round-0 timeout override written into every node config (tests)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +109,24 @@ def init_network(directory: Path, plan: NetworkPlan) -> Network:
         raise ConfigError(f"--validators must be between 1 and {MAX_VALIDATORS}")
     if not 0 <= plan.dev_accounts <= MAX_DEV_ACCOUNTS:
         raise ConfigError(f"--dev-accounts must be between 0 and {MAX_DEV_ACCOUNTS}")
+    if not 0 <= plan.observers <= MAX_VALIDATORS:
+        raise ConfigError(f"--observers must be between 0 and {MAX_VALIDATORS}")
+    total = plan.validators + plan.observers
+    networked = plan.networked if plan.networked is not None else total > 1
+    if plan.observers and not networked:
+        raise ConfigError("observers need the p2p network")
+    for name, ports in (("p2p", plan.p2p_ports), ("rpc", plan.rpc_ports)):
+        if ports and len(ports) != total:
+            raise ConfigError(f"give one {name} port per node ({total}), got {len(ports)}")
     _prepare_dir(directory)
     validator_keys = [generate_key() for _ in range(plan.validators)]
+    node_keys = validator_keys + [generate_key() for _ in range(plan.observers)]
+    node_ids: list[str] = []
+    if networked:
+        for index in range(total):
+            node_dir = directory / f"node-{index}"
+            node_dir.mkdir(parents=True, exist_ok=False)
+            node_ids.append(load_or_create_identity(node_dir / P2P_KEY_FILE).node_id)
     dev = tuple(
         DevAccount(key_address(k), k)
         for k in (PrivateKey(secrets.token_bytes(32)) for _ in range(plan.dev_accounts))
@@ -116,12 +145,28 @@ def init_network(directory: Path, plan: NetworkPlan) -> Network:
             block_period_seconds=plan.block_period_seconds,
             empty_block_period_seconds=plan.empty_block_period_seconds,
         ),
+        allowed_nodes=tuple(sorted(node_ids)),
     )
     write_genesis(genesis, directory / "genesis.json")
+    p2p_ports = plan.p2p_ports or tuple(plan.first_p2p_port + i for i in range(total))
+    peers = tuple(f"{node_id}@127.0.0.1:{port}" for node_id, port in zip(node_ids, p2p_ports, strict=False))
     configs = []
-    for index, key in enumerate(validator_keys):
-        config = _node_config(directory, index, plan.first_rpc_port + index)
-        config.path.parent.mkdir(parents=True, exist_ok=False)
+    for index, key in enumerate(node_keys):
+        rpc_port = plan.rpc_ports[index] if plan.rpc_ports else plan.first_rpc_port + index
+        config = _node_config(directory, index, rpc_port)
+        if networked:
+            config = replace(
+                config,
+                p2p=P2pSettings(
+                    key_path=config.path.parent / P2P_KEY_FILE,
+                    port=p2p_ports[index],
+                    static_peers=tuple(p for i, p in enumerate(peers) if i != index),
+                    request_timeout_ms=plan.request_timeout_ms,
+                    observer=index >= plan.validators,
+                ),
+            )
+        else:
+            config.path.parent.mkdir(parents=True, exist_ok=False)
         write_key(key, config.key_path)
         write_node_config(config)
         configs.append(config)

@@ -13,11 +13,13 @@ import dataclasses
 import logging
 import signal
 import time
+from typing import TYPE_CHECKING
 
 import uvicorn
 from eth.abc import BlockAPI, ReceiptAPI
 
-from node.admin import NodeAdmin
+from node.abc import TxPoolAPI
+from node.admin import NetworkView, NodeAdmin
 from node.chain_service import ChainService
 from node.config import NodeConfig
 from node.events import NodeEvents
@@ -26,15 +28,22 @@ from node.keys import key_address, load_key
 from node.metrics import NodeMetrics, WithMetrics
 from node.permissioning import AccountAllowlist
 from node.producer import SingleNodeProducer
-from node.rpc import create_rpc_app
+from node.rpc import Namespace, create_rpc_app
+from node.rpc.methods import qbft as qbft_methods
 from node.storage.lmdb_store import LmdbStore
 from node.txpool.pool import TxPool
 from permitchain import __version__
+
+if TYPE_CHECKING:
+    from node.consensus.engine import NetworkedNode
 
 logger = logging.getLogger("node.service")
 
 
 class NodeService:
+    producer: SingleNodeProducer
+    """Only on a lone node; a networked node's QBFT producer is ``self.network.producer``."""
+
     def __init__(self, config: NodeConfig) -> None:
         self.config = config
         genesis = load_genesis(config.genesis_path)
@@ -48,8 +57,35 @@ class NodeService:
         timing = dataclasses.replace(
             config.producer, empty_block_period=float(genesis.bft.empty_block_period_seconds)
         )
-        self.producer = SingleNodeProducer(self.chain, self.pool, key, timing=timing)
-        self.pool.set_on_pending(self.producer.notify_pending)
+        self.network: NetworkedNode | None = None
+        rpc_pool: TxPoolAPI = self.pool
+        network_view: NetworkView | None = None
+        namespaces: list[Namespace] = []
+        if config.p2p is None:
+            self.producer = SingleNodeProducer(self.chain, self.pool, key, timing=timing)
+            self.pool.set_on_pending(self.producer.notify_pending)
+        else:
+            # Imported here: a lone node never loads the transport and consensus stack.
+            from node.consensus.engine import NetworkedNode  # noqa: PLC0415
+
+            network = NetworkedNode(
+                settings=config.p2p,
+                genesis=genesis,
+                chain=self.chain,
+                pool=self.pool,
+                store=self.store,
+                key=key,
+            )
+            self.network = network
+            rpc_pool = network.pool
+            network_view = NetworkView(
+                node_id=network.identity.node_id,
+                p2p_host=config.p2p.host,
+                p2p_port=config.p2p.port,
+                peers=network.transport.peers,
+                sync_progress=network.sync_progress,
+            )
+            namespaces.append(qbft_methods.namespace(self.chain, network.votes))
         self.events = NodeEvents()
         self.metrics = NodeMetrics()
         self.chain.add_commit_listener(self._on_commit)
@@ -59,17 +95,22 @@ class NodeService:
             host=config.rpc_host,
             genesis=genesis,
             allowlist=self.allowlist,
+            network=network_view,
         )
         rpc = create_rpc_app(
             reader=self.chain,
-            pool=self.pool,
+            pool=rpc_pool,
             events=self.events,
             admin=admin,
             client_version=f"permitchain/v{__version__}/python",
+            namespaces=namespaces,
         )
         self.app = WithMetrics(rpc, self.metrics)
 
     def _on_commit(self, block: BlockAPI, receipts: tuple[ReceiptAPI, ...]) -> None:
+        self.pool.remove_included(block)  # blocks other validators proposed or sync imported, too
+        if self.network is not None:
+            self.network.on_commit()
         self.events.publish(block, self.chain.block_receipts(block))
         self.metrics.block_committed(block, receipts)
         self.metrics.pool_size.set(len(self.pool))
@@ -83,6 +124,9 @@ class NodeService:
                 "gas_used": block.header.gas_used,
             },
         )
+
+    async def _producer_run(self) -> None:
+        await self.producer.run()
 
     async def serve(self) -> None:
         """Run until SIGTERM/SIGINT (or cancellation), then close the store."""
@@ -117,7 +161,9 @@ class NodeService:
         started = time.monotonic()
         tasks = [
             asyncio.create_task(server.serve(), name="rpc"),
-            asyncio.create_task(self.producer.run(), name="producer"),
+            asyncio.create_task(
+                self.network.run() if self.network is not None else self._producer_run(), name="producer"
+            ),
             asyncio.create_task(stop.wait(), name="stop"),
         ]
         try:

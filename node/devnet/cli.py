@@ -6,11 +6,18 @@ import argparse
 import json
 from pathlib import Path
 
-from node.devnet.network import down, status, up
+from node.devnet.network import DEFAULT_NODES, down, status, up
 
 
 def _up(args: argparse.Namespace) -> int:
-    description = up(args.dir, nodes=args.nodes, dev_accounts=args.dev_accounts, chain_id=args.chain_id)
+    description = up(
+        args.dir,
+        nodes=args.nodes,
+        observers=args.observers,
+        dev_accounts=args.dev_accounts,
+        chain_id=args.chain_id,
+        empty_block_period=args.empty_block_period,
+    )
     print(json.dumps({k: v for k, v in description.items() if k != "accounts"}, indent=2))
     print(f"devnet running; accounts (DEVELOPMENT keys) in {args.dir / 'devnet.json'}")
     return 0
@@ -26,8 +33,9 @@ def _status(args: argparse.Namespace) -> int:
     rows = status(args.dir)
     for row in rows:
         state = "running" if row["running"] else "stopped"
+        extra = "".join(f"\t{k}={row[k]}" for k in ("peers", "validators", "round", "observer") if k in row)
         height = "-" if row["height"] is None else str(row["height"])
-        print(f"{row['node']}\t{state}\tpid={row['pid']}\theight={height}")
+        print(f"{row['node']}\t{state}\tpid={row['pid']}\theight={height}{extra}")
     return 0 if all(r["running"] for r in rows) else 1
 
 
@@ -36,7 +44,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     commands = parser.add_subparsers(dest="devnet_command", metavar="SUBCOMMAND", required=True)
     start = commands.add_parser("up", help="initialise and start the nodes, write DIR/devnet.json")
     start.add_argument("--dir", type=Path, required=True)
-    start.add_argument("--nodes", type=int, default=1)
+    start.add_argument("--nodes", type=int, default=DEFAULT_NODES, help="QBFT validators (1 = lone node)")
+    start.add_argument("--observers", type=int, default=0, help="non-validating nodes that sync")
+    start.add_argument("--empty-block-period", type=int, default=0, help="seconds; 0 = blocks only for txs")
     start.add_argument("--dev-accounts", type=int, default=4)
     start.add_argument("--chain-id", type=int, default=7210)
     start.set_defaults(handler=_up)

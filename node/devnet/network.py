@@ -6,9 +6,10 @@
 those processes: a pid is only signalled if ``/proc/<pid>/cmdline`` still names that node's config (a
 recycled pid belonging to something else is left alone).
 
-Validators: today a node can only produce blocks alone, so ``--nodes`` above 1 is refused; the plan,
-files and process handling are already per-node, so N validators is a change of that one check once
-QBFT and the p2p transport are wired into the node process.
+Validators: ``--nodes N`` (five by default) QBFT validators on loopback, each with its own data dir,
+secp256k1 validator key and Ed25519 p2p identity, full-mesh static peers, the p2p allow-list in genesis;
+``--observers K`` adds non-validating nodes that follow by sync. ``up`` returns once every node answers,
+is connected to all others and all heads are equal. A single node runs the lone-validator producer.
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ from eth_utils.address import to_checksum_address
 
 from node.config import NodeConfig, load_node_config
 from node.devnet.exceptions import DevnetError
-from node.provisioning import DEV_WARNING, NetworkPlan, init_network, with_rpc_port
+from node.p2p.identity import load_or_create_identity
+from node.provisioning import DEV_WARNING, NetworkPlan, init_network
 
 DEVNET_FILE = "devnet.json"
 PID_FILE = "node.pid"
 LOG_FILE = "node.log"
-MAX_NODES_TODAY = 1
+DEFAULT_NODES = 5
 STOP_GRACE_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 60.0
 
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 """Processes this process started, so they can be reaped (no zombies, no ResourceWarning)."""
@@ -117,26 +120,64 @@ def wait_until_serving(node: NodeProcess, *, timeout: float = 60.0) -> None:
     raise DevnetError(f"{node.config.name} did not answer JSON-RPC within {timeout:.0f} s")
 
 
-def up(directory: Path, *, nodes: int = 1, dev_accounts: int = 4, chain_id: int = 7210) -> dict[str, Any]:
+def wait_until_connected(nodes: list[NodeProcess], *, timeout: float = CONNECT_TIMEOUT_SECONDS) -> None:
+    """Wait until every node has every other as a peer and all report the same head."""
+    deadline = time.monotonic() + timeout
+    want = len(nodes) - 1
+    last: list[tuple[int, str]] = []
+    while time.monotonic() < deadline:
+        try:
+            peers = [int(rpc_call(n.url, "net_peerCount", timeout=2.0), 16) for n in nodes]
+            heads = [rpc_call(n.url, "eth_getBlockByNumber", ["latest", False], timeout=2.0) for n in nodes]
+        except (httpx.HTTPError, DevnetError):
+            time.sleep(0.1)
+            continue
+        last = [(p, h["hash"]) for p, h in zip(peers, heads, strict=True)]
+        if all(p >= want for p in peers) and len({h["hash"] for h in heads}) == 1:
+            return
+        time.sleep(0.1)
+    raise DevnetError(f"the nodes did not connect within {timeout:.0f} s (peers, heads: {last})")
+
+
+def up(
+    directory: Path,
+    *,
+    nodes: int = DEFAULT_NODES,
+    observers: int = 0,
+    dev_accounts: int = 4,
+    chain_id: int = 7210,
+    request_timeout_ms: int | None = None,
+    empty_block_period: int = 0,
+) -> dict[str, Any]:
     """Create and start a devnet in ``directory``; return what ``devnet.json`` holds."""
     if nodes < 1:
         raise DevnetError("--nodes must be at least 1")
-    if nodes > MAX_NODES_TODAY:
-        raise DevnetError(
-            f"--nodes {nodes}: a multi-validator devnet needs QBFT and the p2p transport wired into the "
-            "node process, which is not done yet; use --nodes 1"
-        )
+    if observers < 0:
+        raise DevnetError("--observers must not be negative")
     if (directory / DEVNET_FILE).exists():
         raise DevnetError(f"{directory} already holds a devnet; run 'permitchain devnet down' first")
+    total = nodes + observers
     network = init_network(
-        directory, NetworkPlan(chain_id=chain_id, validators=nodes, dev_accounts=dev_accounts)
+        directory,
+        NetworkPlan(
+            chain_id=chain_id,
+            validators=nodes,
+            observers=observers,
+            dev_accounts=dev_accounts,
+            rpc_ports=tuple(free_port() for _ in range(total)),
+            p2p_ports=tuple(free_port() for _ in range(total)) if total > 1 else (),
+            request_timeout_ms=request_timeout_ms,
+            empty_block_period_seconds=empty_block_period,
+        ),
     )
     started: list[NodeProcess] = []
     try:
         for config in network.node_configs:
-            node = start_node(with_rpc_port(config, free_port()))
-            started.append(node)
+            started.append(start_node(config))
+        for node in started:
             wait_until_serving(node)
+        if total > 1:
+            wait_until_connected(started)
     except BaseException:
         for node in started:
             stop_node_process(node.pid, node.config.path)
@@ -147,6 +188,13 @@ def up(directory: Path, *, nodes: int = 1, dev_accounts: int = 4, chain_id: int 
         "rpc": [n.url for n in started],
         "accounts": [a.to_json() for a in network.dev_accounts],
         "validators": [to_checksum_address(v) for v in network.genesis.validators],
+        "validator_rpc": [n.url for n in started[:nodes]],
+        "observer_rpc": [n.url for n in started[nodes:]],
+        "enodes": [
+            f"enode://{_own_id(c)}@{c.p2p.host}:{c.p2p.port}"
+            for c in network.node_configs
+            if c.p2p is not None
+        ],
         "pids": [n.pid for n in started],
     }
     path = directory / DEVNET_FILE
@@ -155,6 +203,10 @@ def up(directory: Path, *, nodes: int = 1, dev_accounts: int = 4, chain_id: int 
         json.dump(description, handle, indent=2)
         handle.write("\n")
     return description
+
+
+def _own_id(config: NodeConfig) -> str:
+    return "" if config.p2p is None else load_or_create_identity(config.p2p.key_path).node_id
 
 
 def _node_configs(directory: Path) -> list[NodeConfig]:
@@ -257,11 +309,17 @@ def status(directory: Path) -> list[dict[str, Any]]:
         pid_file = config.path.parent / PID_FILE
         pid = int(pid_file.read_text(encoding="ascii").strip()) if pid_file.exists() else None
         running = pid is not None and _is_our_process(pid, config.path)
-        height: int | None = None
+        row: dict[str, Any] = {"node": config.name, "pid": pid, "running": running, "height": None}
         if running:
+            url = f"http://{config.rpc_host}:{config.rpc_port}"
             try:
-                height = int(rpc_call(f"http://{config.rpc_host}:{config.rpc_port}", "eth_blockNumber"), 16)
+                row["height"] = int(rpc_call(url, "eth_blockNumber"), 16)
+                row["peers"] = int(rpc_call(url, "net_peerCount"), 16)
+                if config.p2p is not None:
+                    row["validators"] = len(rpc_call(url, "qbft_getValidatorsByBlockNumber", ["latest"]))
+                    row["round"] = rpc_call(url, "qbft_getRound")
+                    row["observer"] = config.p2p.observer
             except (httpx.HTTPError, DevnetError):
-                height = None
-        rows.append({"node": config.name, "pid": pid, "running": running, "height": height})
+                pass
+        rows.append(row)
     return rows

@@ -9,6 +9,8 @@ durable before it is sent, not with the next block.
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Protocol
@@ -26,7 +28,11 @@ from node.consensus.qbft.ports import Signer
 from node.consensus.qbft.runner import QbftRunner
 from node.consensus.qbft.snapshot import Snapshot
 from node.consensus.qbft.state_machine import QbftMachine
+from node.exceptions import InvalidBlock
 
+_log = logging.getLogger(__name__)
+
+SYNC_RECHECK_SECONDS = 0.2
 SNAPSHOT_NAMESPACE = "qbft"
 SNAPSHOT_KEY = b"snapshot"
 
@@ -51,6 +57,7 @@ class ChainConsensusHost:
         *,
         peers: Mapping[Address, str] | None = None,
         clock: Callable[[], float] = time.time,
+        max_timestamp_drift: int = 2,
     ) -> None:
         self.chain = chain
         self.pool = pool
@@ -58,6 +65,7 @@ class ChainConsensusHost:
         self.coinbase = coinbase
         self.peers = dict(peers or {})
         self.clock = clock
+        self.max_timestamp_drift = max_timestamp_drift
 
     def next_height(self) -> HeightInfo:
         head = self.chain.head()
@@ -66,7 +74,9 @@ class ChainConsensusHost:
             number + 1,
             self.chain.validators_after(number),
             None if number == 0 else Address(head.coinbase),
-            float(head.timestamp),
+            # Timestamps are whole seconds and may run a little ahead under load; round 0 must not wait
+            # for the chain's clock to catch up, or a lone transaction would wait up to a second.
+            min(float(head.timestamp), self.clock()),
         )
 
     def _build(self, height: int, round_number: int) -> ChainBlock | None:
@@ -89,12 +99,25 @@ class ChainConsensusHost:
         return ChainBlock(block)
 
     async def build_block(self, height: int, round_number: int) -> ChainBlock | None:
+        # Block timestamps are whole seconds, strictly increasing: several blocks a second run ahead of
+        # real time, which is allowed up to the drift, then the proposer waits (bounded, well inside
+        # the round timeout) so the chain's time never drifts far from the validators' clocks.
+        ahead = float(self.chain.head().timestamp) + 1 - self.clock() - self.max_timestamp_drift
+        if ahead > 0:
+            await asyncio.sleep(min(ahead, float(self.max_timestamp_drift)))
         # Execution is CPU work under the chain's lock: keep the event loop (transport) responsive.
         return await asyncio.to_thread(self._build, height, round_number)
 
     def _commit(self, decision: CommitBlock) -> HeightInfo:
         block = sealed_block(decision)
-        self.chain.commit_block(block)
+        try:
+            self.chain.commit_block(block)
+        except InvalidBlock:
+            # Sync may have imported the same height (with another quorum of seals) a moment earlier.
+            stored = self.chain.header_by_number(int(block.number))
+            if stored is None or stored.hash != block.hash:
+                raise
+            _log.info("block %d was already imported by sync", block.number)
         self.pool.remove_included(block)
         return self.next_height()
 
@@ -126,24 +149,56 @@ class QbftProducer(BlockProducerAPI):
         config: QbftConfig | None = None,
         peers: Mapping[Address, str] | None = None,
         clock: Callable[[], float] = time.time,
+        empty_block_period: float | None = None,
+        is_syncing: Callable[[], bool] | None = None,
     ) -> None:
+        """``empty_block_period``: None = propose at once whatever the pool holds (the old behaviour);
+        0 = start a height only when transactions wait; > 0 = also every that many seconds without any.
+        ``is_syncing``: while it answers True the validator stays out of consensus (it is behind, or
+        restarted with an empty data directory and must not vote before it knows the chain)."""
         self.chain = chain
+        self.pool = pool
+        self.clock = clock
+        self.empty_block_period = empty_block_period
+        self.is_syncing = is_syncing
         self.port = ChainBlockPort(chain)
         self.host = ChainConsensusHost(chain, pool, store, signer.address, peers=peers, clock=clock)
         machine = QbftMachine(
             config or QbftConfig(), signer, self.port, restored=self.host.load_snapshot(self.port)
         )
-        self.runner = QbftRunner(machine, transport, self.host, clock=clock)
+        self.runner = QbftRunner(
+            machine, transport, self.host, clock=clock, gate=self.height_gate, may_join=self._may_join
+        )
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def height_gate(self, info: HeightInfo, now: float) -> float | None:
+        """Start ``info.height`` now (None) or ask again at the returned time (see ``HeightGate``)."""
+        if self.is_syncing is not None and self.is_syncing():
+            return now + SYNC_RECHECK_SECONDS
+        if self.empty_block_period is None or len(self.pool) > 0:
+            return None
+        if self.empty_block_period > 0:
+            due = info.parent_timestamp + self.empty_block_period
+            return None if now >= due else due
+        return math.inf
+
+    def _may_join(self) -> bool:
+        return self.is_syncing is None or not self.is_syncing()
 
     async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
         await self.runner.run()
 
     def notify_pending(self) -> None:
-        """Nothing to do: QBFT proposes on its own schedule (every block period), with what is pending."""
+        """A transaction entered the pool (from any thread): an idle validator starts the next height."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.runner.wake)
 
     def validators(self, block_number: int) -> tuple[Address, ...]:
         return self.chain.validators_after(block_number)
 
     def block_imported(self) -> None:
-        """Sync imported a new head: let consensus move to the height after it."""
+        """Sync imported a new head: let consensus move to the height after it (event loop thread)."""
         self.runner.block_imported(self.host.next_height())
+        self.runner.wake()

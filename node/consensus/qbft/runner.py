@@ -16,7 +16,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+import rlp
 from eth_typing import Address
+from rlp.exceptions import DecodingError
 
 from node.abc import InboundMessage, MessageKind, TransportAPI
 from node.consensus.qbft.actions import (
@@ -34,6 +36,7 @@ from node.consensus.qbft.state_machine import QbftMachine
 from node.exceptions import NodeError
 
 _log = logging.getLogger(__name__)
+
 
 CONNECTION_FAULTS = frozenset({RejectReason.MALFORMED, RejectReason.OVERSIZE, RejectReason.NOT_VALIDATOR})
 """Faults whose author cannot be trusted: the peer that delivered the bytes is blamed."""
@@ -78,7 +81,39 @@ class _Failed:
     error: BaseException
 
 
-_Event = InboundMessage | _Built | _Imported | _Failed
+@dataclass(frozen=True, slots=True)
+class _Wake:
+    """Something the height gate looks at changed (a transaction arrived, sync finished)."""
+
+
+_Event = InboundMessage | _Built | _Imported | _Failed | _Wake
+
+HeightGate = Callable[[HeightInfo, float], float | None]
+"""Decides when a height may start: ``None`` = now, else the time to ask again (``math.inf``: only when
+woken). A node that only proposes when transactions wait keeps idle validators silent this way instead of
+letting their round timers churn through empty round changes; a peer's consensus message always opens it."""
+
+
+def always_open(info: HeightInfo, now: float) -> float | None:
+    return None
+
+
+def peek_height(data: bytes) -> int | None:
+    """Return the height a wire message is about without checking signatures, or None if unreadable.
+
+    Used only to decide whether a peer already works on the next height (a late vote for the height
+    just decided must not wake an idle validator); the machine still decodes and verifies everything.
+    """
+    try:
+        top = rlp.decode(data, strict=True)
+        body = top[1]
+        signed = body if isinstance(body[0][0], bytes) else body[0]
+        height = signed[0][0]
+    except (DecodingError, IndexError, TypeError):
+        return None
+    if not isinstance(height, bytes) or len(height) > 8:
+        return None
+    return int.from_bytes(height, "big")
 
 
 class QbftRunner:
@@ -91,11 +126,18 @@ class QbftRunner:
         host: ConsensusHost,
         *,
         clock: Callable[[], float] = time.time,
+        gate: HeightGate = always_open,
+        may_join: Callable[[], bool] = lambda: True,
     ) -> None:
         self.machine = machine
         self.transport = transport
         self.host = host
         self.clock = clock
+        self.gate = gate
+        self.may_join = may_join
+        """Whether a peer's message may open the gate (False while this node is still syncing)."""
+        self._waiting: HeightInfo | None = None
+        """The next height, held back by the gate (the machine's timers are ignored meanwhile)."""
         self._events: asyncio.Queue[_Event] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self.rejected: dict[RejectReason, int] = {}
@@ -104,20 +146,54 @@ class QbftRunner:
         """Tell the runner that sync imported the head; ``info`` describes the next height."""
         self._events.put_nowait(_Imported(info))
 
+    def wake(self) -> None:
+        """Ask the gate again (call from the event loop's thread)."""
+        self._events.put_nowait(_Wake())
+
+    @property
+    def waiting(self) -> bool:
+        """Whether the next height is held back by the gate (the validator is idle)."""
+        return self._waiting is not None
+
+    async def _start(self, info: HeightInfo) -> None:
+        self._waiting = None
+        await self._execute(self.machine.start_height(info, self.clock()), None)
+
+    def _hold(self, info: HeightInfo) -> None:
+        current = self.machine.height
+        if current is not None and info.height <= current and self._waiting is None:
+            return
+        if self._waiting is None or info.height > self._waiting.height:
+            self._waiting = info
+
     async def run(self) -> None:
         inbox = self.transport.inbox(frozenset({MessageKind.CONSENSUS}))
         reader = asyncio.get_running_loop().create_task(self._read(inbox))
         try:
-            await self._execute(self.machine.start_height(self.host.next_height(), self.clock()), None)
+            first = self.host.next_height()
+            restored = self.machine.snapshot()
+            if restored.height == first.height and (restored.round > 0 or restored.prepare_vote is not None):
+                await self._start(first)  # resume the persisted round at once: its votes are out already
+            else:
+                self._hold(first)
             while True:
-                deadline = self.machine.next_deadline()
-                timeout = None if deadline is None else max(0.0, deadline - self.clock())
+                now = self.clock()
+                if self._waiting is not None:
+                    again = self.gate(self._waiting, now)
+                    if again is None:
+                        await self._start(self._waiting)
+                        continue
+                    deadline: float | None = None if again == float("inf") else again
+                else:
+                    deadline = self.machine.next_deadline()
+                timeout = None if deadline is None else max(0.0, deadline - now)
                 try:
                     # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
                     async with asyncio.timeout(timeout):
                         event = await self._events.get()
                 except TimeoutError:
-                    await self._execute(self.machine.on_tick(self.clock()), None)
+                    if self._waiting is None:
+                        await self._execute(self.machine.on_tick(self.clock()), None)
                     continue
                 await self._handle(event)
         finally:
@@ -135,14 +211,25 @@ class QbftRunner:
     async def _handle(self, event: _Event) -> None:
         now = self.clock()
         if isinstance(event, InboundMessage):
+            if (
+                self._waiting is not None
+                and self.may_join()
+                and (peek_height(event.payload) or 0) >= self._waiting.height
+            ):
+                await self._start(self._waiting)  # a peer works on the next height: join it
+                now = self.clock()
             await self._execute(self.machine.on_message(event.payload, now), event.sender)
+        elif isinstance(event, _Wake):
+            return
         elif isinstance(event, _Built):
             if event.block is not None:
                 await self._execute(self.machine.on_block_built(event.block, now), None)
         elif isinstance(event, _Failed):
             raise event.error
         else:
-            await self._execute(self.machine.on_block_imported(event.info, now), None)
+            current = self.machine.height
+            if current is None or event.info.height > current:
+                self._hold(event.info)
 
     async def _build(self, request: RequestBlock) -> None:
         try:
@@ -169,7 +256,7 @@ class QbftRunner:
             elif isinstance(action, CommitBlock):
                 _log.info("decided block %d in round %d", action.block.number, action.round)
                 info = await self.host.commit_block(action)
-                await self._execute(self.machine.start_height(info, self.clock()), None)
+                self._hold(info)
             elif isinstance(action, Rejected):
                 self._report(action, peer)
 
