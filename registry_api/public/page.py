@@ -29,7 +29,8 @@ h1{font-size:1.6rem;margin:0 0 4px}p.sub{margin:0 0 20px;color:#4a5560}
 .invalid{background:#fde7e7;color:#8a1212;border:2px solid #c62828}
 .unconfirmed{background:#fff5db;color:#6b4a00;border:2px solid #d39e00}
 table{width:100%;border-collapse:collapse;background:#fff;border-radius:8px;overflow:hidden}
-th,td{text-align:left;padding:10px 12px;border-bottom:1px solid #e1e4e8;vertical-align:top}
+th,td{text-align:left;padding:10px 12px;border-bottom:1px solid #e1e4e8;vertical-align:top;
+  overflow-wrap:anywhere}
 th{background:#eef1f4;font-size:.9rem}
 td.o-pass{color:#135c2b;font-weight:700}td.o-fail{color:#8a1212;font-weight:700}td.o-unknown{color:#6b4a00;font-weight:700}
 small{color:#57606a}code{word-break:break-all;font-size:.85rem}
