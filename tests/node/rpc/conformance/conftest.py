@@ -131,7 +131,14 @@ def external_target() -> RpcTarget:
     )
 
 
-@pytest.fixture(scope="session", params=TARGETS)
+# Targets that are real node processes carry the ``network`` marker, so ``-m "not network"`` keeps the
+# in-process reference only.
+TARGET_PARAMS = [
+    pytest.param(name, marks=() if name == "reference_target" else (pytest.mark.network,)) for name in TARGETS
+]
+
+
+@pytest.fixture(scope="session", params=TARGET_PARAMS)
 def rpc(request: pytest.FixtureRequest) -> RpcTarget:
     target: RpcTarget = request.getfixturevalue(request.param)
     return target
