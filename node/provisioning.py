@@ -59,6 +59,7 @@ class NetworkPlan:
     """Explicit RPC port per node; else ``first_rpc_port + i``."""
     request_timeout_ms: int | None = None
     """Local QBFT round-0 timeout override written into every node config (tests)."""
+    max_round_timeout_ms: int = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +163,7 @@ def init_network(directory: Path, plan: NetworkPlan) -> Network:
                     port=p2p_ports[index],
                     static_peers=tuple(p for i, p in enumerate(peers) if i != index),
                     request_timeout_ms=plan.request_timeout_ms,
+                    max_round_timeout_ms=plan.max_round_timeout_ms,
                     observer=index >= plan.validators,
                 ),
             )

@@ -147,6 +147,7 @@ def up(
     dev_accounts: int = 4,
     chain_id: int = 7210,
     request_timeout_ms: int | None = None,
+    max_round_timeout_ms: int = 10_000,
     empty_block_period: int = 0,
 ) -> dict[str, Any]:
     """Create and start a devnet in ``directory``; return what ``devnet.json`` holds."""
@@ -167,6 +168,7 @@ def up(
             rpc_ports=tuple(free_port() for _ in range(total)),
             p2p_ports=tuple(free_port() for _ in range(total)) if total > 1 else (),
             request_timeout_ms=request_timeout_ms,
+            max_round_timeout_ms=max_round_timeout_ms,
             empty_block_period_seconds=empty_block_period,
         ),
     )
