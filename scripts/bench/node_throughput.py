@@ -1,6 +1,6 @@
 """Throughput of a devnet node anchoring permits, and the same workload on in-process eth-tester.
 
-Run: .venv/bin/python scripts/bench/node_throughput.py [--count 2000] [--senders 8] [--json]
+Run: .venv/bin/python scripts/bench/node_throughput.py [--count 2000] [--senders 8] [--nodes 1] [--json]
 
 Workload: deploy the two registries (contracts/deploy.py), then a stream of pre-signed
 ``PermitRegistry.anchor`` transactions (one new permit each, issuers rotating) from ``--senders``
@@ -109,10 +109,10 @@ def disk_bytes(directory: Path) -> int:
     return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
 
 
-def bench_node(count: int, senders: int, rate: float = 0.0) -> dict[str, Any]:
+def bench_node(count: int, senders: int, rate: float = 0.0, nodes: int = 1) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="node-bench-"))
     devnet = workdir / "devnet"
-    description = up(devnet, dev_accounts=senders)
+    description = up(devnet, nodes=nodes, dev_accounts=senders)
     try:
         url = description["rpc"][0]
         pid = description["pids"][0]
@@ -251,11 +251,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--senders", type=int, default=8)
+    parser.add_argument("--nodes", type=int, default=1, help="validators (1 = single-node producer)")
     parser.add_argument("--rate", type=float, default=0.0, help="pace sends at this many tx/s (0 = flat out)")
     parser.add_argument("--skip-eth-tester", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    figures: dict[str, Any] = {"node": bench_node(args.count, args.senders, args.rate)}
+    figures: dict[str, Any] = {"node": bench_node(args.count, args.senders, args.rate, args.nodes)}
     if not args.skip_eth_tester:
         figures["eth_tester"] = bench_eth_tester(args.count, args.senders)
     if args.json:
