@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "platform_checks.cli",
     "contracts.cli",
     "registry_api.cli",
+    "registry_api.verify_cli",
     "kz_eds.cli",
     "node.cli",
     "node.devnet.cli",
