@@ -14,6 +14,7 @@ from typing import TypeVar
 import requests
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ProviderConnectionError, TimeExhausted
+from web3.middleware import ExtraDataToPOAMiddleware
 
 from registry_api.chain.exceptions import ChainError
 
@@ -33,12 +34,18 @@ class RpcGateway:
         if not urls:
             raise ChainError("no chain RPC URL is configured", code="chain_not_configured")
         self.urls = tuple(urls)
-        self._clients = [
-            Web3(HTTPProvider(url, request_kwargs={"timeout": timeout_s}, exception_retry_configuration=None))
-            for url in self.urls
-        ]
+        self._clients = [self._client(url, timeout_s) for url in self.urls]
         self._current = 0
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _client(url: str, timeout_s: float) -> Web3:
+        """A client that fails fast (failover is ours) and reads BFT headers (extraData > 32 bytes)."""
+        w3 = Web3(
+            HTTPProvider(url, request_kwargs={"timeout": timeout_s}, exception_retry_configuration=None)
+        )
+        w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+        return w3
 
     def call(self, what: str, action: Callable[[Web3], T]) -> T:
         """Run ``action`` on the current node; on a connection failure try each other URL once."""

@@ -1,0 +1,187 @@
+"""Anchoring after the head signs, on a real devnet node: exactly once, resumable, with failover."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from contracts.statuses import IssuerStatus, PermitStatus
+from registry_api.chain.connection import connect
+from registry_api.models.chain_tables import Anchor
+from registry_api.models.tables import Document, OutboxEvent
+from registry_api.services import anchoring
+from tests.registry_api.anchoring.conftest import Request, wait_for_anchor
+
+pytestmark = [pytest.mark.slow, pytest.mark.network]
+DEAD_URL = "http://127.0.0.1:9"  # discard port: nothing listens, connections are refused
+
+
+def _anchor(sessions, number: str) -> Anchor:
+    with sessions() as session:
+        anchor: Anchor = session.scalars(select(Anchor).where(Anchor.permit_number == number)).one()
+        return anchor
+
+
+def _pass(sessions, chain, settings, now):
+    return anchoring.anchor_due(
+        sessions, chain=chain, profile=settings.profile, now=now, base_seconds=2.0, cap_seconds=60.0
+    )
+
+
+def test_the_worker_anchors_a_signed_permit_exactly_once(make_client, pki, clock, deployment) -> None:
+    client, settings = make_client(pki=pki, **deployment.chain_settings(), anchor_interval_seconds=0.2)
+    request = Request(client, settings, pki, clock)
+    request.to_signature()
+    sent_before = deployment.tx_count()
+    with client:  # the lifespan starts the anchoring worker
+        number = request.sign()
+        anchor = wait_for_anchor(client.app.state.sessions, number)
+        time.sleep(1.0)  # more worker passes run meanwhile; none may send again
+    assert deployment.tx_count() == sent_before + 1
+
+    sessions = client.app.state.sessions
+    with sessions() as session:
+        document = session.scalars(select(Document).where(Document.number == number)).one()
+        stored = document.canonical_json.encode()
+    # The hash on chain is the SHA-256 of the signed canonical document as stored.
+    assert anchor.permit_hash == hashlib.sha256(stored).hexdigest() == document.sha256
+    receipt = deployment.devnet.w3.eth.get_transaction_receipt(anchor.tx_hash)
+    assert receipt["blockNumber"] == anchor.block_number
+    assert receipt["blockHash"].to_0x_hex() == anchor.block_hash
+    assert anchor.registrar == deployment.registrar.address
+
+    reader = deployment.reader()
+    at = int(time.time())
+    record = reader.permit_status(bytes.fromhex(anchor.permit_hash), at)
+    assert record.status is PermitStatus.VALID and record.permit_number == number
+    issuer = reader.issuer_status(pki.entity_bin, at)  # R-REGY-1: entered with the permit
+    assert issuer.status is IssuerStatus.ACTIVE and issuer.permit_hash.hex() == anchor.permit_hash
+
+    # A new worker (a restart) finds nothing to do and sends nothing.
+    chain = connect(settings)
+    assert _pass(sessions, chain, settings, clock.now).anchored == 0
+    assert deployment.tx_count() == sent_before + 1
+
+    view = client.get(f"/v1/regulator/permits/{number}", headers=request.headers("auditor")).json()
+    assert view["status"] == "valid" and view["anchoring"]["state"] == "anchored"
+    assert view["anchoring"]["tx_hash"] == anchor.tx_hash
+
+
+def _signed_permit(make_client, pki, clock, deployment, **extra):
+    client, settings = make_client(pki=pki, **{**deployment.chain_settings(), **extra})
+    request = Request(client, settings, pki, clock)
+    request.to_signature()
+    number = request.sign()
+    return client, settings, number
+
+
+def test_a_crash_between_recording_and_broadcasting_is_resumed_once(
+    make_client, pki, clock, deployment
+) -> None:
+    client, settings, number = _signed_permit(make_client, pki, clock, deployment)
+    sessions = client.app.state.sessions
+    with sessions() as session:
+        [anchor] = anchoring.enqueue_issued(session, profile=settings.profile, now=clock.now)
+        # The hash was committed, then the process died before the node heard of the transaction.
+        anchor.state, anchor.tx_hash = "sent", "0x" + "ab" * 32
+        session.commit()
+    before = deployment.tx_count()
+    result = _pass(sessions, connect(settings), settings, clock.now)
+    assert result.anchored == 1
+    assert deployment.tx_count() == before + 1
+    assert _anchor(sessions, number).tx_hash != "0x" + "ab" * 32
+
+
+def test_a_crash_after_broadcasting_is_resumed_without_a_second_send(
+    make_client, pki, clock, deployment
+) -> None:
+    client, settings, number = _signed_permit(make_client, pki, clock, deployment)
+    sessions = client.app.state.sessions
+    chain = connect(settings)
+    before = deployment.tx_count()
+    with sessions() as session:
+        [anchor] = anchoring.enqueue_issued(session, profile=settings.profile, now=clock.now)
+        signed = anchoring.send_anchor(session, anchor, chain, settings.profile)  # then the process dies
+    restarted = connect(settings)
+    assert _pass(sessions, restarted, settings, clock.now).anchored == 1
+    anchor = _anchor(sessions, number)
+    assert anchor.tx_hash == signed.tx_hash and anchor.state == "anchored"
+    assert deployment.tx_count() == before + 1
+
+
+def test_a_node_outage_is_retried_and_then_anchored_once(make_client, pki, clock, deployment) -> None:
+    client, settings, number = _signed_permit(
+        make_client, pki, clock, deployment, chain_rpc_urls=[DEAD_URL], chain_rpc_timeout_seconds=1.0
+    )
+    sessions = client.app.state.sessions
+    down = connect(settings)
+    result = _pass(sessions, down, settings, clock.now)
+    assert (result.anchored, result.failed) == (0, 1)
+    anchor = _anchor(sessions, number)
+    assert anchor.state == "intent" and anchor.attempts == 1
+    assert anchor.last_error is not None and "chain_unavailable" in anchor.last_error
+    assert anchor.next_attempt_at > clock.now
+    # Not due yet: nothing is tried before the backoff ends.
+    assert _pass(sessions, down, settings, clock.now) == anchoring.AnchorPass(0, 0)
+
+    before = deployment.tx_count()
+    failover = connect(settings.model_copy(update={"chain_rpc_urls": [DEAD_URL, *deployment.devnet.rpc]}))
+    later = anchor.next_attempt_at
+    assert _pass(sessions, failover, settings, later).anchored == 1
+    assert _pass(sessions, failover, settings, later).anchored == 0
+    assert deployment.tx_count() == before + 1
+    assert _anchor(sessions, number).state == "anchored"
+
+
+def test_two_permits_signed_at_once_get_distinct_nonces(make_client, pki, clock, deployment) -> None:
+    client, settings = make_client(pki=pki, **deployment.chain_settings())
+    numbers = []
+    for _ in range(2):
+        request = Request(client, settings, pki, clock)
+        request.to_signature()
+        numbers.append(request.sign())
+    sessions = client.app.state.sessions
+    with sessions() as session:
+        anchors = anchoring.enqueue_issued(session, profile=settings.profile, now=clock.now)
+    chain = connect(settings)  # one sender, one nonce book, shared by both threads
+    before = deployment.tx_count()
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def anchor_it(anchor_id: int) -> None:
+        barrier.wait()
+        try:
+            anchoring.anchor_one(
+                sessions,
+                anchor_id,
+                chain=chain,
+                profile=settings.profile,
+                now=clock.now,
+                base_seconds=1.0,
+                cap_seconds=1.0,
+            )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=anchor_it, args=(a.id,)) for a in anchors]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    rows = [_anchor(sessions, n) for n in numbers]
+    assert [r.state for r in rows] == ["anchored", "anchored"], [r.last_error for r in rows]
+    assert sorted(r.nonce or -1 for r in rows) == [before, before + 1]
+    assert rows[0].tx_hash != rows[1].tx_hash
+    assert deployment.tx_count() == before + 2
+    with sessions() as session:
+        assert (
+            session.scalar(
+                select(func.count()).select_from(OutboxEvent).where(OutboxEvent.event_type == "permit_issued")
+            )
+            == 2
+        )
