@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,7 +165,7 @@ class ChainEnv:
         )
 
 
-def start_chain_env(directory: Path) -> Iterator[ChainEnv]:
+def start_chain_env(directory: Path) -> Generator[ChainEnv, None, None]:
     """Start a one-node devnet, deploy the registries, yield the environment, stop the node."""
     description = network.up(directory / "devnet", nodes=1, dev_accounts=2)
     try:
