@@ -39,7 +39,7 @@ from node.abc import (
     TransactionLocation,
 )
 from node.bft.extra_data import BFT_MIX_HASH, genesis_extra_data
-from node.bft.seal_consensus import validators_after
+from node.bft.seal_consensus import for_epoch, validators_after
 from node.exceptions import (
     ConfigError,
     ExecutionFailed,
@@ -54,6 +54,7 @@ from node.execution.receipts import block_receipt_records, log_matches
 from node.execution.vm import BFT_DIFFICULTY, BFT_NONCE, BftPragueVM
 from node.genesis import GenesisConfig
 from node.storage.lmdb_store import LmdbStore, StagedChainDatabase
+from node.voting import Tally, expected_validators, tally_after
 
 DEFAULT_LOG_RANGE_CAP = 10_000
 RECENT_BLOCKS_CACHED = 8
@@ -106,7 +107,10 @@ class ChainService(ChainServiceAPI):
         self._records: OrderedDict[Hash32, list[ReceiptRecord]] = OrderedDict()
         self._blocks: OrderedDict[Hash32, BlockAPI] = OrderedDict()
         base_db = AtomicDB(StagedChainDatabase(store))
-        chain_class = BftChain.configure(chain_id=genesis.chain_id)
+        vm_class = BftPragueVM.configure(consensus_class=for_epoch(genesis.bft.epoch_length))
+        chain_class = BftChain.configure(
+            chain_id=genesis.chain_id, vm_configuration=((BlockNumber(0), vm_class),)
+        )
         chaindb = chain_class.get_chaindb_class()(base_db)
         try:
             chaindb.get_canonical_head()
@@ -223,6 +227,24 @@ class ChainService(ChainServiceAPI):
         if header is None:
             raise UnknownBlock(f"no block #{block_number}")
         return validators_after(header)
+
+    def _header_by_hash_any(self, block_hash: Hash32) -> BlockHeaderAPI:
+        return self._chain.get_block_header_by_hash(block_hash)
+
+    def vote_tally_after(self, block_number: int) -> tuple[tuple[Address, ...], Tally]:
+        """Return the validator set after block ``block_number`` and the votes still open there."""
+        with self._lock:
+            header = self.header_by_number(block_number)
+            if header is None:
+                raise UnknownBlock(f"no block #{block_number}")
+            return tally_after(header, self._header_by_hash_any, self._genesis.bft.epoch_length)
+
+    def expected_validators(self, header: BlockHeaderAPI, parent: BlockHeaderAPI) -> tuple[Address, ...]:
+        """Return the set ``header`` must list: the parent's with ``header``'s vote counted."""
+        with self._lock:
+            return expected_validators(
+                header, parent, self._header_by_hash_any, self._genesis.bft.epoch_length
+            )
 
     # -- transactions and receipts ---------------------------------------------------------------
     def transaction_location(self, tx_hash: Hash32) -> TransactionLocation | None:
@@ -429,8 +451,8 @@ class ChainService(ChainServiceAPI):
             try:
                 vm_class = self._chain.get_vm_class(block.header)
                 vm_class.validate_header(block.header, parent)
-                if validators_after(parent) != validators_after(block.header):
-                    raise InvalidBlock("the proposal lists a validator set other than its parent's")
+                if self.expected_validators(block.header, parent) != validators_after(block.header):
+                    raise InvalidBlock("the proposal lists a validator set other than its parent's + vote")
                 base = self._chain.create_header_from_parent(parent).copy(gas_used=block.header.gas_used)
                 result = self._chain.get_vm(base).import_block(block).block
             except ValidationError as exc:

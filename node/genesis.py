@@ -51,6 +51,8 @@ class BftTiming:
     empty_block_period_seconds: int = 0
     """0 = never produce an empty block."""
     request_timeout_seconds: int = 4
+    epoch_length: int = 30_000
+    """Blocks after which pending validator votes are forgotten (Besu's ``epochlength``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,7 @@ class GenesisConfig:
                 "blockPeriodSeconds": self.bft.block_period_seconds,
                 "emptyBlockPeriodSeconds": self.bft.empty_block_period_seconds,
                 "requestTimeoutSeconds": self.bft.request_timeout_seconds,
+                "epochLength": self.bft.epoch_length,
             },
         }
 
@@ -231,6 +234,9 @@ def parse_genesis(data: Mapping[str, Any], *, source: str = "<genesis>") -> Gene
             f"{source}: bft.requestTimeoutSeconds",
             minimum=1,
             maximum=3600,
+        ),
+        epoch_length=_quantity(
+            bft_raw.get("epochLength", 30_000), f"{source}: bft.epochLength", minimum=1, maximum=2**32
         ),
     )
     return GenesisConfig(

@@ -50,6 +50,8 @@ class NetworkPlan:
     timestamp: int = 0
     observers: int = 0
     """Non-validating nodes that follow the chain by sync (verifiers)."""
+    candidates: int = 0
+    """Nodes that run QBFT with a key outside the genesis set: they validate once voted in."""
     networked: bool | None = None
     """Give every node a p2p identity, port and full-mesh static peers; None = when more than one node."""
     first_p2p_port: int = 30303
@@ -112,7 +114,7 @@ def init_network(directory: Path, plan: NetworkPlan) -> Network:
         raise ConfigError(f"--dev-accounts must be between 0 and {MAX_DEV_ACCOUNTS}")
     if not 0 <= plan.observers <= MAX_VALIDATORS:
         raise ConfigError(f"--observers must be between 0 and {MAX_VALIDATORS}")
-    total = plan.validators + plan.observers
+    total = plan.validators + plan.candidates + plan.observers
     networked = plan.networked if plan.networked is not None else total > 1
     if plan.observers and not networked:
         raise ConfigError("observers need the p2p network")
@@ -121,7 +123,7 @@ def init_network(directory: Path, plan: NetworkPlan) -> Network:
             raise ConfigError(f"give one {name} port per node ({total}), got {len(ports)}")
     _prepare_dir(directory)
     validator_keys = [generate_key() for _ in range(plan.validators)]
-    node_keys = validator_keys + [generate_key() for _ in range(plan.observers)]
+    node_keys = validator_keys + [generate_key() for _ in range(plan.candidates + plan.observers)]
     node_ids: list[str] = []
     if networked:
         for index in range(total):
@@ -164,7 +166,7 @@ def init_network(directory: Path, plan: NetworkPlan) -> Network:
                     static_peers=tuple(p for i, p in enumerate(peers) if i != index),
                     request_timeout_ms=plan.request_timeout_ms,
                     max_round_timeout_ms=plan.max_round_timeout_ms,
-                    observer=index >= plan.validators,
+                    observer=index >= plan.validators + plan.candidates,
                 ),
             )
         else:

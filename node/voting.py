@@ -9,13 +9,16 @@ so every node computes the same validator set from the same chain (see :func:`ap
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import rlp
-from eth_typing import Address
+from eth.abc import BlockHeaderAPI
+from eth_typing import Address, Hash32
 
-from node.bft.extra_data import Vote
+from node.bft.extra_data import Vote, decode_extra_data
 from node.exceptions import NodeError
 
 VOTES_NAMESPACE = "qbft"
@@ -126,3 +129,70 @@ class PendingVotes:
                 if already.get(candidate) != add:
                     return Vote(candidate, add)
             return None
+
+
+DEFAULT_EPOCH_LENGTH = 30_000
+"""Besu's default: pending votes are forgotten every that many blocks."""
+_TALLY_CACHE_SIZE = 1024
+_tally_cache: OrderedDict[tuple[bytes, int], tuple[tuple[Address, ...], Tally]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+HeaderLookup = Callable[[Hash32], BlockHeaderAPI]
+"""Return the stored header with this hash (raise if unknown)."""
+
+
+def _listed(header: BlockHeaderAPI) -> tuple[Address, ...]:
+    return decode_extra_data(header.extra_data).validators
+
+
+def tally_after(
+    header: BlockHeaderAPI, parent_of: HeaderLookup, epoch_length: int = DEFAULT_EPOCH_LENGTH
+) -> tuple[tuple[Address, ...], Tally]:
+    """Return the validator set after the stored, already validated ``header`` and the open tally.
+
+    At genesis and at every epoch boundary the tally is empty; in between it is replayed from the
+    headers' votes (walking back to the boundary once, then cached by block hash).
+    """
+    key = (bytes(header.hash), epoch_length)
+    with _cache_lock:
+        cached = _tally_cache.get(key)
+    if cached is not None:
+        return cached
+    path: list[BlockHeaderAPI] = []
+    current = header
+    base: tuple[tuple[Address, ...], Tally] | None = None
+    while True:
+        number = int(current.block_number)
+        if number == 0 or number % epoch_length == 0:
+            base = (_listed(current), Tally())
+            break
+        with _cache_lock:
+            hit = _tally_cache.get((bytes(current.hash), epoch_length))
+        if hit is not None:
+            base = hit
+            break
+        path.append(current)
+        current = parent_of(Hash32(current.parent_hash))
+    validators, tally = base
+    for step in reversed(path):
+        validators, tally = apply_vote(
+            validators, tally, Address(step.coinbase), decode_extra_data(step.extra_data).vote
+        )
+    result = (validators, tally)
+    with _cache_lock:
+        _tally_cache[key] = result
+        while len(_tally_cache) > _TALLY_CACHE_SIZE:
+            _tally_cache.popitem(last=False)
+    return result
+
+
+def expected_validators(
+    header: BlockHeaderAPI,
+    parent: BlockHeaderAPI,
+    parent_of: HeaderLookup,
+    epoch_length: int = DEFAULT_EPOCH_LENGTH,
+) -> tuple[Address, ...]:
+    """Return the validator set ``header`` must list: its parent's, with ``header``'s vote counted."""
+    validators, tally = tally_after(parent, parent_of, epoch_length)
+    vote = decode_extra_data(header.extra_data).vote
+    return apply_vote(validators, tally, Address(header.coinbase), vote)[0]

@@ -5,8 +5,10 @@ means: the header is a well-formed QBFT header, its validator list is the set th
 and its commit seals are a quorum of distinct validators of that set. The single-node producer is a
 validator set of one sealing its own blocks, so exactly the same check applies to it and to QBFT.
 
-Validator votes are carried in headers but not tallied here yet: the set after a block is the set the
-block lists (:func:`validators_after`). QBFT's vote tally will replace that one function.
+Validator votes ride in headers: the set a block lists must be its parent's with the block's vote
+counted (:func:`node.voting.expected_validators`, more than half of the validators agreeing adds or
+drops a candidate; the tally resets every ``epoch_length`` blocks). The set after a block is then simply
+the set the block lists (:func:`validators_after`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterable
 
 from eth.abc import BlockHeaderAPI, ConsensusAPI, ConsensusContextAPI
 from eth.exceptions import HeaderNotFound
-from eth_typing import Address
+from eth_typing import Address, Hash32
 
 from node.bft.extra_data import (
     BFT_MIX_HASH,
@@ -25,6 +27,7 @@ from node.bft.extra_data import (
     verify_commit_seals,
 )
 from node.bft.header import decode_header
+from node.voting import DEFAULT_EPOCH_LENGTH, expected_validators
 
 
 def validators_after(header: BlockHeaderAPI) -> tuple[Address, ...]:
@@ -34,6 +37,9 @@ def validators_after(header: BlockHeaderAPI) -> tuple[Address, ...]:
 
 class BftSealConsensus(ConsensusAPI):
     """Validates QBFT commit seals on import (py-evm ``ConsensusAPI``)."""
+
+    epoch_length: int = DEFAULT_EPOCH_LENGTH
+    """Set per network with :func:`for_epoch` (genesis ``bft.epochLength``)."""
 
     def __init__(self, context: ConsensusContextAPI) -> None:
         # py-evm's ConsensusContext carries the chain database; the API type does not declare it.
@@ -52,12 +58,28 @@ class BftSealConsensus(ConsensusAPI):
                 parent = decode_header(self._db[header.parent_hash])
             except KeyError as exc:
                 raise HeaderNotFound(f"parent of block #{header.block_number} is unknown") from exc
-        expected = validators_after(parent)
+
+        def parent_of(block_hash: Hash32) -> BlockHeaderAPI:
+            try:
+                return decode_header(self._db[block_hash])
+            except KeyError as exc:
+                raise HeaderNotFound("an ancestor needed for the vote tally is unknown") from exc
+
         listed = decode_extra_data(header.extra_data).validators
-        if listed != expected:
-            raise InvalidSeal(f"block #{header.block_number} lists a validator set other than its parent's")
-        verify_commit_seals(header, expected)
+        if listed != expected_validators(header, parent, parent_of, self.epoch_length):
+            raise InvalidSeal(
+                f"block #{header.block_number} lists a validator set other than its parent's with its vote"
+            )
+        # Seals come from the set that was current when the block was decided: the parent's.
+        verify_commit_seals(header, validators_after(parent))
 
     @classmethod
     def get_fee_recipient(cls, header: BlockHeaderAPI) -> Address:
         return header.coinbase
+
+
+def for_epoch(epoch_length: int) -> type[BftSealConsensus]:
+    """Return the seal check of a network whose vote tally resets every ``epoch_length`` blocks."""
+    if epoch_length == DEFAULT_EPOCH_LENGTH:
+        return BftSealConsensus
+    return type(f"BftSealConsensusEpoch{epoch_length}", (BftSealConsensus,), {"epoch_length": epoch_length})

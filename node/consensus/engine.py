@@ -130,7 +130,8 @@ class ConsensusVotes(QbftVotesAPI):
         return self.votes.discard(candidate)
 
     def pending_votes(self) -> dict[Address, bool]:
-        return self.votes.pending()
+        current = self.chain.validators_after(int(self.chain.head().block_number))
+        return {c: add for c, add in self.votes.pending().items() if add != (c in current)}
 
     def current_round(self) -> int | None:
         if self.producer is None or self.producer.runner.waiting:
@@ -177,6 +178,7 @@ class NetworkedNode:
         self.gossip = TxGossip(pool, self.transport)
         self.sync = BlockSync(chain, self.transport, on_imported=self._on_imported)
         self.producer: QbftProducer | None = None
+        pending_votes = PendingVotes(store)
         if not settings.observer:
             request_timeout = (
                 settings.request_timeout_ms / 1000
@@ -196,9 +198,10 @@ class NetworkedNode:
                 ),
                 empty_block_period=float(genesis.bft.empty_block_period_seconds),
                 is_syncing=self.sync.is_syncing,
+                votes=pending_votes,
             )
             pool.set_on_pending(self.producer.notify_pending)
-        self.votes = ConsensusVotes(chain, PendingVotes(store), self.producer)
+        self.votes = ConsensusVotes(chain, pending_votes, self.producer)
 
     def sync_progress(self) -> SyncProgress | None:
         status = self.sync.progress()

@@ -144,6 +144,7 @@ def up(
     *,
     nodes: int = DEFAULT_NODES,
     observers: int = 0,
+    candidates: int = 0,
     dev_accounts: int = 4,
     chain_id: int = 7210,
     request_timeout_ms: int | None = None,
@@ -157,13 +158,14 @@ def up(
         raise DevnetError("--observers must not be negative")
     if (directory / DEVNET_FILE).exists():
         raise DevnetError(f"{directory} already holds a devnet; run 'permitchain devnet down' first")
-    total = nodes + observers
+    total = nodes + candidates + observers
     network = init_network(
         directory,
         NetworkPlan(
             chain_id=chain_id,
             validators=nodes,
             observers=observers,
+            candidates=candidates,
             dev_accounts=dev_accounts,
             rpc_ports=tuple(free_port() for _ in range(total)),
             p2p_ports=tuple(free_port() for _ in range(total)) if total > 1 else (),
@@ -191,7 +193,8 @@ def up(
         "accounts": [a.to_json() for a in network.dev_accounts],
         "validators": [to_checksum_address(v) for v in network.genesis.validators],
         "validator_rpc": [n.url for n in started[:nodes]],
-        "observer_rpc": [n.url for n in started[nodes:]],
+        "candidate_rpc": [n.url for n in started[nodes : nodes + candidates]],
+        "observer_rpc": [n.url for n in started[nodes + candidates :]],
         "enodes": [
             f"enode://{_own_id(c)}@{c.p2p.host}:{c.p2p.port}"
             for c in network.node_configs

@@ -29,6 +29,7 @@ from node.consensus.qbft.runner import QbftRunner
 from node.consensus.qbft.snapshot import Snapshot
 from node.consensus.qbft.state_machine import QbftMachine
 from node.exceptions import InvalidBlock
+from node.voting import PendingVotes, apply_vote
 
 _log = logging.getLogger(__name__)
 
@@ -58,7 +59,9 @@ class ChainConsensusHost:
         peers: Mapping[Address, str] | None = None,
         clock: Callable[[], float] = time.time,
         max_timestamp_drift: int = 2,
+        votes: PendingVotes | None = None,
     ) -> None:
+        self.votes = votes
         self.chain = chain
         self.pool = pool
         self.store = store
@@ -83,10 +86,17 @@ class ChainConsensusHost:
         head = self.chain.head()
         if int(head.block_number) + 1 != height:
             return None
+        validators, tally = self.chain.vote_tally_after(int(head.block_number))
+        vote = None
+        if self.votes is not None:
+            ours = {
+                c: ballots[self.coinbase] for c, ballots in tally.votes.items() if self.coinbase in ballots
+            }
+            vote = self.votes.next_vote(validators, ours)
         extra = BftExtraData(
             vanity=b"\x00" * VANITY_LENGTH,
-            validators=self.chain.validators_after(int(head.block_number)),
-            vote=None,
+            validators=apply_vote(validators, tally, self.coinbase, vote)[0],
+            vote=vote,
             round=round_number,
             seals=(),
         ).encode()
@@ -151,6 +161,7 @@ class QbftProducer(BlockProducerAPI):
         clock: Callable[[], float] = time.time,
         empty_block_period: float | None = None,
         is_syncing: Callable[[], bool] | None = None,
+        votes: PendingVotes | None = None,
     ) -> None:
         """``empty_block_period``: None = propose at once whatever the pool holds (the old behaviour);
         0 = start a height only when transactions wait; > 0 = also every that many seconds without any.
@@ -162,7 +173,9 @@ class QbftProducer(BlockProducerAPI):
         self.empty_block_period = empty_block_period
         self.is_syncing = is_syncing
         self.port = ChainBlockPort(chain)
-        self.host = ChainConsensusHost(chain, pool, store, signer.address, peers=peers, clock=clock)
+        self.host = ChainConsensusHost(
+            chain, pool, store, signer.address, peers=peers, clock=clock, votes=votes
+        )
         machine = QbftMachine(
             config or QbftConfig(), signer, self.port, restored=self.host.load_snapshot(self.port)
         )

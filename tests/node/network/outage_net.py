@@ -6,6 +6,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eth_utils.address import to_checksum_address
+
 from node.config import NodeConfig, load_node_config
 from node.devnet.network import (
     NodeProcess,
@@ -15,6 +17,7 @@ from node.devnet.network import (
     up,
     wait_until_serving,
 )
+from node.keys import key_address, load_key
 from tests.node.network.cluster import Devnet
 
 FAST_ROUNDS = {"request_timeout_ms": 500, "max_round_timeout_ms": 2000}
@@ -27,10 +30,11 @@ class OutageNet:
     pids: list[int | None] = field(default_factory=list)
 
     @classmethod
-    def start(cls, directory: Path, *, nodes: int = 5, observers: int = 0) -> OutageNet:
-        up(directory, nodes=nodes, observers=observers, dev_accounts=4, **FAST_ROUNDS)
+    def start(cls, directory: Path, *, nodes: int = 5, candidates: int = 0, observers: int = 0) -> OutageNet:
+        up(directory, nodes=nodes, candidates=candidates, observers=observers, dev_accounts=4, **FAST_ROUNDS)
         devnet = Devnet.load(directory)
-        configs = [load_node_config(directory / f"node-{i}" / "node.json") for i in range(nodes + observers)]
+        total = nodes + candidates + observers
+        configs = [load_node_config(directory / f"node-{i}" / "node.json") for i in range(total)]
         return cls(devnet, configs, list(devnet.description["pids"]))
 
     def url(self, index: int) -> str:
@@ -53,6 +57,9 @@ class OutageNet:
         node = start_node(self.configs[index])
         wait_until_serving(node)
         self.pids[index] = node.pid
+
+    def address(self, index: int) -> str:
+        return to_checksum_address(key_address(load_key(self.configs[index].key_path)))
 
     def stop(self) -> None:
         down(self.devnet.directory)
