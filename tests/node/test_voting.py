@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from eth_typing import Address
 
@@ -14,7 +16,7 @@ NEW = Address(b"\x09" * 20)
 
 
 def _run(
-    votes: list[tuple[Address, Vote | None]], validators: tuple[Address, ...] = V
+    votes: Sequence[tuple[Address, Vote | None]], validators: tuple[Address, ...] = V
 ) -> tuple[Address, ...]:
     tally = Tally()
     for proposer, vote in votes:
