@@ -34,8 +34,9 @@ class PublicContext:
     def chain(self) -> RegistryView:
         if self.view is None:
             raise ChainUnavailable(
-                "the public register is not connected to a node "
-                "(set REGISTRY_PUBLIC_RPC_URL and REGISTRY_PUBLIC_CONTRACTS_FILE)"
+                "the public register is not connected to a node (set REGISTRY_PUBLIC_RPC_URL and "
+                "REGISTRY_PUBLIC_CONTRACTS_FILE, or the service's REGISTRY_CHAIN_RPC_URLS and "
+                "REGISTRY_CHAIN_ADDRESSES_FILE)"
             )
         return self.view
 
@@ -44,13 +45,16 @@ def build_context(settings: Settings, public: PublicSettings) -> PublicContext:
     """The context from settings; a missing chain or trust configuration degrades, it does not crash:
     the routes then answer 503 (no chain) or report the signature check as unknown (no trust roots)."""
     view: RegistryView | None = None
-    if public.rpc_url and public.contracts_file:
+    # Its own node if configured (a read replica), else the node the service anchors through.
+    rpc_url = public.rpc_url or (settings.chain_rpc_urls[0] if settings.chain_rpc_urls else None)
+    contracts_file = public.contracts_file or settings.chain_addresses_file
+    if rpc_url and contracts_file:
         try:
-            addresses = RegistryAddresses.from_json(json.loads(public.contracts_file.read_text("utf-8")))
+            addresses = RegistryAddresses.from_json(json.loads(contracts_file.read_text("utf-8")))
         except (OSError, ValueError) as exc:
-            raise ChainUnavailable(f"cannot read {public.contracts_file}: {exc}") from exc
+            raise ChainUnavailable(f"cannot read {contracts_file}: {exc}") from exc
         view = Web3RegistryView(
-            connect(public.rpc_url, timeout_seconds=public.rpc_timeout_seconds),
+            connect(rpc_url, timeout_seconds=public.rpc_timeout_seconds),
             permit_registry=addresses.permit_registry,
             issuer_registry=addresses.issuer_registry,
             head_ttl_seconds=public.head_ttl_seconds,

@@ -1,7 +1,8 @@
 """Settings of the public read side (env prefix ``REGISTRY_PUBLIC_``), validated where they are loaded.
 
 Kept apart from the service's own settings: the public side only reads, from a node, and needs nothing
-secret. Without ``rpc_url`` and ``contracts_file`` the public routes answer 503 ``chain_unavailable``.
+secret. ``rpc_url`` / ``contracts_file`` default to the service's ``REGISTRY_CHAIN_RPC_URLS[0]`` /
+``REGISTRY_CHAIN_ADDRESSES_FILE``; with neither, the public routes answer 503 ``chain_unavailable``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ import uuid
 import pytest
 
 from registry_api.models.tables import Application, Document
+from registry_api.public import PublicSettings, build_context
+from tests.registry_api.conftest import make_settings
 from tests.registry_api.verification.devnet_env import ASTANA
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
@@ -199,3 +201,19 @@ def test_no_node_configured_is_503(app, client):
     app.state.public.view = None
     answer = client.get("/v1/public/issuers/000000000000")
     assert answer.status_code == 503 and answer.json()["code"] == "chain_unavailable"
+
+
+def test_the_context_is_built_from_settings(chain_env, tmp_path):
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'r.sqlite3'}", regulator_bin=chain_env.regulator_bin, staff=[],
+        dev_pki_dir=chain_env.pki.directory,
+    )  # fmt: skip
+    configured = build_context(
+        settings,
+        PublicSettings(rpc_url=chain_env.rpc_url, contracts_file=chain_env.contracts_file(), burst=3),
+    )
+    permit = chain_env.make_permit()
+    assert configured.chain().permit_by_number(permit.number, 0).permit_hash == permit.sha256
+    assert configured.signatures.trust is not None and configured.limiter.burst == 3
+    bare = build_context(make_settings(f"sqlite:///{tmp_path / 'b.sqlite3'}"), PublicSettings())
+    assert bare.view is None and bare.signatures.trust is None
