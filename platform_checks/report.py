@@ -84,6 +84,8 @@ def verify_report(report: Any, public_key: bytes | str) -> dict[str, Any]:
     if not isinstance(signature, dict) or signature.get("algorithm") != SIGNATURE_ALGORITHM:
         raise ReportVerificationError("report signature missing or not Ed25519")
     body: dict[str, Any] = report["body"]
+    if body.get("schema") != REPORT_SCHEMA_ID:
+        raise ReportVerificationError(f"not a {REPORT_SCHEMA_ID} report")
     digest = content_hash(body)
     if report.get("content_hash") != digest:
         raise ReportVerificationError("content hash does not match the report body (altered?)")

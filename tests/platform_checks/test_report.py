@@ -94,7 +94,16 @@ def test_other_key_is_rejected(signed_report: tuple[dict[str, Any], Any]) -> Non
         verify_report(report, other)
 
 
-@pytest.mark.parametrize("thing", [None, [], {"body": 1}, {"body": {}, "signature": {"algorithm": "RSA"}}])
+@pytest.mark.parametrize(
+    "thing",
+    [
+        None,
+        [],
+        {"body": 1},
+        {"body": {}, "signature": {"algorithm": "RSA"}},
+        {"body": {"schema": "other@1"}, "signature": {"algorithm": "Ed25519"}},
+    ],
+)
 def test_non_reports_are_rejected(thing: Any) -> None:
     with pytest.raises(ReportVerificationError):
         verify_report(thing, bytes(32))
