@@ -14,16 +14,23 @@ from platform_checks.settings import CheckSettings
 
 async def poll_heads(
     clients: Sequence[RpcClient],
-    initial: dict[str, int | None],
+    initial: dict[str, Reading],
     clock: Clock,
     sleep: Sleep,
     settings: CheckSettings,
 ) -> HeadPolls:
-    """Poll ``eth_blockNumber`` until every node's head moved past ``initial`` or the window ends."""
+    """Poll ``eth_blockNumber`` until every node's head moved past ``initial`` or the window ends.
+
+    ``initial`` holds each node's head as the snapshot read it (with the time it was read).
+    """
     start = clock()
-    polls: dict[str, list[tuple[str, int | None]]] = {
-        c.url: [(iso(start), initial.get(c.url))] for c in clients
-    }
+    polls: dict[str, list[tuple[str, int | None]]] = {}
+    for client in clients:
+        first = initial.get(client.url)
+        if first is not None and first.ok:
+            polls[client.url] = [(first.observed_at, first.value)]
+        else:
+            polls[client.url] = [(iso(start), None)]
     errors: dict[str, str] = {}
 
     def advanced() -> bool:

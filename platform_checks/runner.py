@@ -164,7 +164,7 @@ async def _run(
     connectivity = check_connectivity(snapshots, groups)
 
     by_url = {s.url: s for s in snapshots}
-    initial = {u: by_url[u].head.value for u in urls}
+    initial = {u: by_url[u].head for u in urls}
     polls = await poll_heads(on_network, initial, clock, sleep, settings)
     liveness = check_liveness(polls, urls, settings.max_head_lag)
 
