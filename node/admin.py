@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from eth_keys.datatypes import PublicKey
 from eth_typing import Address
@@ -31,6 +32,14 @@ def besu_style_genesis_config(genesis: GenesisConfig) -> Mapping[str, object]:
     }
 
 
+class NodeAllowlistAPI(Protocol):
+    def nodes(self) -> list[str]: ...
+
+    def add(self, entries: Sequence[str]) -> None: ...
+
+    def remove(self, entries: Sequence[str]) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class NetworkView:
     """What a networked node adds to ``admin_``/``net_``/``eth_syncing`` answers."""
@@ -40,6 +49,7 @@ class NetworkView:
     p2p_port: int
     peers: Callable[[], Sequence[PeerView]]
     sync_progress: Callable[[], SyncProgress | None]
+    node_allowlist: NodeAllowlistAPI
 
 
 class NodeAdmin(NodeAdminAPI):
@@ -95,3 +105,18 @@ class NodeAdmin(NodeAdminAPI):
 
     def remove_accounts_from_allowlist(self, accounts: Sequence[Address]) -> None:
         self._allowlist.remove(accounts)
+
+    def nodes_allowlist(self) -> list[str]:
+        return super().nodes_allowlist() if self._network is None else self._network.node_allowlist.nodes()
+
+    def add_nodes_to_allowlist(self, nodes: Sequence[str]) -> None:
+        if self._network is None:
+            super().add_nodes_to_allowlist(nodes)
+        else:
+            self._network.node_allowlist.add(nodes)
+
+    def remove_nodes_from_allowlist(self, nodes: Sequence[str]) -> None:
+        if self._network is None:
+            super().remove_nodes_from_allowlist(nodes)
+        else:
+            self._network.node_allowlist.remove(nodes)

@@ -84,6 +84,7 @@ class NodeService:
                 p2p_port=config.p2p.port,
                 peers=network.transport.peers,
                 sync_progress=network.sync_progress,
+                node_allowlist=network.allowlist_admin,
             )
             namespaces.append(qbft_methods.namespace(self.chain, network.votes))
         self.events = NodeEvents()

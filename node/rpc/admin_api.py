@@ -13,6 +13,8 @@ from typing import Literal, Protocol
 
 from eth_typing import Address
 
+from node.rpc.errors import MethodNotSupported
+
 
 class PeerView(Protocol):
     """What ``admin_peers`` shows of a peer; the transport's ``PeerInfo`` has exactly these fields."""
@@ -77,3 +79,16 @@ class NodeAdminAPI(ABC):
     @abstractmethod
     def remove_accounts_from_allowlist(self, accounts: Sequence[Address]) -> None:
         """Disallow ``accounts`` durably; raise a ``NodeError`` if one is not allowed, changing nothing."""
+
+    # Node (peer) permissioning: only a node with a p2p transport has peers to allow.
+    def nodes_allowlist(self) -> list[str]:
+        """Return the node ids (Ed25519 public keys, hex) allowed to connect."""
+        raise MethodNotSupported("this node has no p2p transport")
+
+    def add_nodes_to_allowlist(self, nodes: Sequence[str]) -> None:
+        """Allow these enode URLs / node ids durably; raise a ``NodeError`` on a duplicate or bad id."""
+        raise MethodNotSupported("this node has no p2p transport")
+
+    def remove_nodes_from_allowlist(self, nodes: Sequence[str]) -> None:
+        """Disallow these nodes durably (their connections drop at once)."""
+        raise MethodNotSupported("this node has no p2p transport")

@@ -267,7 +267,9 @@ class QbftRunner:
         if rejected.reason in CONNECTION_FAULTS or rejected.sender is None:
             blamed = peer
         else:
-            blamed = self.host.peer_of(rejected.sender)
+            # The transport does not relay: a signed message's author is the peer that sent it, so
+            # without an address -> node id map the delivering peer is the one to blame.
+            blamed = self.host.peer_of(rejected.sender) or peer
         _log.warning("qbft %s from %s: %s", rejected.reason, blamed, rejected.detail)
         if blamed is not None:
             self.transport.report_misbehaviour(blamed, f"qbft {rejected.reason}: {rejected.detail}")
