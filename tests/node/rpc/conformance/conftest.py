@@ -1,9 +1,9 @@
 """Targets of the JSON-RPC conformance suite: every test here runs against each RPC endpoint listed.
 
 A target is an RPC URL plus the keys the suite may use: ``sender`` is funded and on the account
-allow-list, ``outsider`` is funded but not allowed. Today the suite runs against the py-evm reference
-node (``tests/node/rpc/pyevm_node.py``) served by the real RPC app and uvicorn; the node process
-(``single_node``) and the five-node network join by adding their fixture name to ``TARGETS``.
+allow-list, ``outsider`` is not allowed. The suite runs against the py-evm reference node
+(``tests/node/rpc/pyevm_node.py``) served by the real RPC app and uvicorn, the node process
+(``single_node``), and one validator of the five-node QBFT devnet (``devnet5``).
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ from eth_utils.crypto import keccak
 
 from node.rpc import RpcLimits, create_rpc_app
 from tests.node.conftest import SingleNode
+from tests.node.network.cluster import Devnet
 from tests.node.rpc.pyevm_node import ReferenceNode
 from tests.node.rpc.serving import serve
 
-TARGETS = ["reference_target", "single_node_target"]
+TARGETS = ["reference_target", "single_node_target", "network_target"]
 # Any running node (the five-node devnet, or another client such as Besu) joins with environment variables:
 # PERMITCHAIN_RPC_URL, PERMITCHAIN_RPC_KEY (funded, allow-listed), optionally PERMITCHAIN_RPC_OUTSIDER_KEY
 # (not allow-listed) and PERMITCHAIN_RPC_ADMIN_TOKEN.
@@ -109,6 +110,19 @@ def single_node_target(single_node: SingleNode) -> RpcTarget:
 
 
 @pytest.fixture(scope="session")
+def network_target(devnet5: Devnet) -> RpcTarget:
+    """One validator of the five-node QBFT devnet; transactions reach the proposer by gossip."""
+    entry = devnet5.description["accounts"][-1]  # the last dev account: other network tests start at 0
+    return RpcTarget(
+        url=devnet5.urls[2],
+        chain_id=devnet5.chain_id,
+        sender=PrivateKey(bytes.fromhex(entry["private_key"].removeprefix("0x"))),
+        outsider=_key("network outsider"),
+        limits=RpcLimits(),
+    )
+
+
+@pytest.fixture(scope="session")
 def external_target() -> RpcTarget:
     url = os.environ["PERMITCHAIN_RPC_URL"]
     sender = PrivateKey(bytes.fromhex(os.environ["PERMITCHAIN_RPC_KEY"].removeprefix("0x")))
@@ -131,10 +145,11 @@ def external_target() -> RpcTarget:
     )
 
 
-# Targets that are real node processes carry the ``network`` marker, so ``-m "not network"`` keeps the
-# in-process reference only.
+# Targets that are real node processes carry the ``network`` and ``slow`` markers, so ``-m "not network"``
+# keeps the in-process reference only.
 TARGET_PARAMS = [
-    pytest.param(name, marks=() if name == "reference_target" else (pytest.mark.network,)) for name in TARGETS
+    pytest.param(name, marks=() if name == "reference_target" else (pytest.mark.network, pytest.mark.slow))
+    for name in TARGETS
 ]
 
 
