@@ -17,7 +17,13 @@ from registry_api.public.context import PublicContext
 from registry_api.public.service_copies import stored_permit
 from registry_api.verification.moments import parse_moment
 from registry_api.verification.report import VerificationReport
-from registry_api.verification.verifier import Evidence, chain_now, parse_permit_hash, verify_permit
+from registry_api.verification.verifier import (
+    Evidence,
+    chain_now,
+    document_number,
+    parse_permit_hash,
+    verify_permit,
+)
 
 router = APIRouter(prefix="/v1/public", tags=["public"])
 
@@ -58,10 +64,15 @@ def verify_uploaded(
     """Verify what a person uploaded (or, for a number alone, the service's own copy of it)."""
     when = parse_moment(at, ctx.tz) if at else None
     number = number.strip() if number and number.strip() else None
-    service = stored_permit(session, number) if number and document is None and not permit_hash else None
+    service = None
+    if document is not None:  # the person's own copy is the evidence; the service's is only compared
+        named = document_number(document)
+        service = stored_permit(session, named) if named else None
+    elif number and not permit_hash:
+        service = stored_permit(session, number)
     evidence = Evidence(
-        document=document if document is not None else (service.document if service else None),
-        signature=signature if document is not None else (service.signature if service else None),
+        document=document if document is not None or service is None else service.document,
+        signature=signature if document is not None or service is None else service.signature,
         permit_hash=parse_permit_hash(permit_hash) if permit_hash else None,
         number=number,
         service_copy=service.copy if service else None,

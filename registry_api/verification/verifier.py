@@ -35,6 +35,11 @@ class ServiceCopy:
     number: str
     sha256_hex: str
     valid_until: dt.date | None
+    status: str | None = None  # "valid" / "suspended" / "revoked" as the service recorded its acts
+    reason_texts: tuple[tuple[int, str], ...] = ()  # the service's words for the chain's reason codes
+
+    def reason_text(self, code: int) -> str | None:
+        return next((text for c, text in self.reason_texts if c == code and text), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +69,8 @@ def parse_permit_hash(text: str) -> bytes:
     return bytes.fromhex(digits)
 
 
-def _document_number(document: bytes) -> str | None:
+def document_number(document: bytes) -> str | None:
+    """The ``number`` field of a permit document, if it is a JSON object that has one."""
     try:
         parsed = json.loads(document)
     except (ValueError, UnicodeDecodeError):
@@ -97,7 +103,7 @@ def _lookup(evidence: Evidence, doc_hash: bytes | None, chain: RegistryView, at:
             record = chain.permit_by_hash(candidate, at)
             if record.status is not PermitStatus.NOT_FOUND:
                 break
-    number = evidence.number or (_document_number(evidence.document) if evidence.document else None)
+    number = evidence.number or (document_number(evidence.document) if evidence.document else None)
     if (record is None or record.status is PermitStatus.NOT_FOUND) and number:
         record = chain.permit_by_number(number, at)
     if record is None or record.status is PermitStatus.NOT_FOUND:
@@ -176,16 +182,18 @@ def _integrity_check(
     )
 
 
-def _status_check(record: PermitRecord | None, tz: ZoneInfo) -> Check:
+def _status_check(record: PermitRecord | None, tz: ZoneInfo, copy: ServiceCopy | None) -> Check:
     code = CheckCode.STATUS
     if record is None:
         return Check(code, Outcome.UNKNOWN, "the permit is not on the chain", "not_found")
     day = dt.datetime.fromtimestamp(record.changed_at, tz=tz).date().isoformat()
-    details = {"changed_at": record.changed_at, "reason": record.reason, "day": day}
+    text = copy.reason_text(record.reason) if copy is not None else None
+    reason = f"{record.reason} ({text})" if text else str(record.reason)
+    details = {"changed_at": record.changed_at, "reason": reason, "reason_code": record.reason, "day": day}
     if record.status is PermitStatus.REVOKED:
-        return Check(code, Outcome.FAIL, f"revoked on {day}, reason {record.reason}", "revoked", details)
+        return Check(code, Outcome.FAIL, f"revoked on {day}, reason {reason}", "revoked", details)
     if record.status is PermitStatus.SUSPENDED:
-        return Check(code, Outcome.FAIL, f"suspended on {day}, reason {record.reason}", "suspended", details)
+        return Check(code, Outcome.FAIL, f"suspended on {day}, reason {reason}", "suspended", details)
     return Check(code, Outcome.PASS, "not revoked and not suspended", "in_force")
 
 
@@ -256,6 +264,17 @@ def _notes(copy: ServiceCopy | None, found: _Found | None, tz: ZoneInfo) -> tupl
                 f"{last.isoformat()}; the chain is authoritative",
             }
         )
+    chain_status = {PermitStatus.REVOKED: "revoked", PermitStatus.SUSPENDED: "suspended"}.get(
+        found.record.status, "valid"
+    )
+    if copy.status is not None and copy.status != chain_status:
+        notes.append(
+            {
+                "code": "db_chain_mismatch",
+                "message": f"the service records the permit as {copy.status}, the chain as {chain_status}; "
+                "the chain is authoritative",
+            }
+        )
     return tuple(notes)
 
 
@@ -292,7 +311,7 @@ def verify_permit(
         integrity,
         judge_signature(evidence.signature, signature_data, signatures, now=now, anchored_at=anchored_at),
         _anchor_check(found),
-        _status_check(record, tz),
+        _status_check(record, tz, evidence.service_copy),
         _validity_check(record, at_s, tz),
         _issuer_check(record, chain, at_s),
     )

@@ -6,7 +6,9 @@ import datetime as dt
 import uuid
 
 import pytest
+from sqlalchemy import select
 
+from registry_api.models.chain_tables import Anchor, PermitAct
 from registry_api.models.tables import Application, Document
 from registry_api.public import PublicSettings, build_context
 from tests.registry_api.conftest import make_settings
@@ -127,7 +129,8 @@ def test_verify_refuses_bad_input(client):
     assert too_large.status_code == 413 and too_large.json()["code"] == "upload_too_large"
 
 
-def _store(app, permit, *, sha256_hex: str) -> None:
+def _store(app, permit, *, sha256_hex: str, status: str | None = None, acts=()) -> None:
+    """The service's records of an issued permit; with ``status``, also its anchor and status acts."""
     now = dt.datetime.now(dt.UTC)
     with app.state.sessions() as session, session.begin():
         application = Application(
@@ -178,6 +181,40 @@ def _store(app, permit, *, sha256_hex: str) -> None:
                 valid_until=None,
             )
         )
+        if status is None:
+            return
+        session.flush()
+        document = session.scalars(select(Document).where(Document.number == permit.number)).one()
+        anchor = Anchor(
+            application_id=application.id,
+            document_id=document.id,
+            permit_hash=permit.sha256.hex(),
+            permit_number=permit.number,
+            issuer_id=permit.issuer_id,
+            display_name="ТОО",
+            platform_name="Platform",
+            issued_on=permit.issued_on,
+            last_valid_day=permit.issued_on,
+            state="anchored",
+            permit_status=status,
+            created_at=now,
+            next_attempt_at=now,
+            version=1,
+        )
+        session.add(anchor)
+        session.flush()
+        for act, code, reason in acts:
+            session.add(
+                PermitAct(
+                    anchor_id=anchor.id,
+                    act=act,
+                    reason_code=code,
+                    reason=reason,
+                    actor="000000000000",
+                    requested_at=now,
+                    state="done",
+                )
+            )
 
 
 def test_verify_by_number_uses_the_service_copy_and_reports_disagreement(app, client, chain_env):
@@ -217,3 +254,27 @@ def test_the_context_is_built_from_settings(chain_env, tmp_path):
     assert configured.signatures.trust is not None and configured.limiter.burst == 3
     bare = build_context(make_settings(f"sqlite:///{tmp_path / 'b.sqlite3'}"), PublicSettings())
     assert bare.view is None and bare.signatures.trust is None
+
+
+def test_the_head_s_reason_words_the_chain_s_reason_code_and_status_disagreement_is_noted(
+    app, client, chain_env
+):
+    permit = chain_env.make_permit()
+    chain_env.writer.revoke(permit.sha256, 7)
+    _store(
+        app,
+        permit,
+        sha256_hex=permit.sha256.hex(),
+        status="revoked",
+        acts=[("suspend", 7, "старая формулировка"), ("revoke", 7, "court decision in force")],
+    )
+    body = client.get(f"/v1/public/verify/{permit.number}").json()
+    status = {c["code"]: c for c in body["checks"]}["status"]
+    assert status["reason"].endswith("reason 7 (court decision in force)")
+    assert body["notes"] == []
+    other = chain_env.make_permit()
+    _store(app, other, sha256_hex=other.sha256.hex(), status="suspended")
+    files = {"document": ("permit.json", other.document, "application/json")}
+    uploaded = client.post("/v1/public/verify", files=files).json()
+    assert [n["code"] for n in uploaded["notes"]] == ["db_chain_mismatch"]
+    assert "records the permit as suspended, the chain as valid" in uploaded["notes"][0]["message"]
