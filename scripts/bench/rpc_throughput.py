@@ -3,7 +3,8 @@
 Run: .venv/bin/python scripts/bench/rpc_throughput.py [--requests 2000] [--concurrency 8] [--json]
      (or --url http://127.0.0.1:8545 --key 0x... to measure a node that is already running)
 
-Set-up: a one-node devnet (``devnet up`` in a temporary directory), the two registries deployed with
+Set-up: a devnet of ``--nodes`` validators (default 1: the RPC layer, not consensus, is measured; calls
+go to the first node) started with ``devnet up`` in a temporary directory, the two registries deployed with
 ``contracts/deploy.py`` and one permit anchored. Then, per method, ``--requests`` calls are made over
 HTTP keep-alive connections by ``--concurrency`` concurrent clients:
 
@@ -111,6 +112,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="calls per method")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent HTTP clients")
+    parser.add_argument("--nodes", type=int, default=1, help="devnet size (calls go to the first node)")
     parser.add_argument("--url", help="measure this node instead of starting a devnet")
     parser.add_argument("--key", help="funded, allow-listed private key (with --url)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -121,7 +123,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="rpc-bench-") as tmp:
         directory = Path(tmp)
         if args.url is None:
-            devnet = up(directory)
+            devnet = up(directory, nodes=args.nodes)
             url, key = devnet["rpc"][0], devnet["accounts"][0]["private_key"]
         else:
             url, key = args.url, args.key
@@ -138,7 +140,8 @@ def main() -> int:
                 down(directory)
 
     if args.json:
-        print(json.dumps({"url": url if args.url else "devnet (1 node)", "results": results}, indent=2))
+        where = url if args.url else f"devnet ({args.nodes} nodes)"
+        print(json.dumps({"target": where, "results": results}, indent=2))
     else:
         print(f"{'method':28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
         for r in results:
