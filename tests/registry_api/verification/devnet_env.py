@@ -165,23 +165,33 @@ class ChainEnv:
         )
 
 
+def chain_env_on(directory: Path, rpc_url: str, *, admin_key: str, registrar_key: str) -> ChainEnv:
+    """Deploy the registries on a running chain through ``rpc_url`` and issue a dev PKI for today."""
+    w3 = connect(rpc_url, timeout_seconds=30)
+    admin: LocalAccount = Account.from_key(admin_key)
+    registrar: LocalAccount = Account.from_key(registrar_key)
+    addresses = deploy_registries(w3, admin=admin, registrars=[registrar], receipt_timeout_s=30)
+    writer = RegistryWriter(
+        w3,
+        permit_registry=addresses.permit_registry,
+        issuer_registry=addresses.issuer_registry,
+        registrar=registrar,
+        receipt_timeout_s=30,
+    )
+    pki = generate_dev_pki(directory / "pki", now=dt.datetime.now(dt.UTC), algorithms=[ALGORITHM])
+    return ChainEnv(directory, rpc_url, w3, addresses, writer, registrar, pki, default_profile())
+
+
 def start_chain_env(directory: Path) -> Generator[ChainEnv, None, None]:
     """Start a one-node devnet, deploy the registries, yield the environment, stop the node."""
     description = network.up(directory / "devnet", nodes=1, dev_accounts=2)
     try:
-        rpc_url = description["rpc"][0]
-        w3 = connect(rpc_url, timeout_seconds=30)
-        admin: LocalAccount = Account.from_key(description["accounts"][0]["private_key"])
-        registrar: LocalAccount = Account.from_key(description["accounts"][1]["private_key"])
-        addresses = deploy_registries(w3, admin=admin, registrars=[registrar], receipt_timeout_s=30)
-        writer = RegistryWriter(
-            w3,
-            permit_registry=addresses.permit_registry,
-            issuer_registry=addresses.issuer_registry,
-            registrar=registrar,
-            receipt_timeout_s=30,
+        accounts = description["accounts"]
+        yield chain_env_on(
+            directory,
+            description["rpc"][0],
+            admin_key=accounts[0]["private_key"],
+            registrar_key=accounts[1]["private_key"],
         )
-        pki = generate_dev_pki(directory / "pki", now=dt.datetime.now(dt.UTC), algorithms=[ALGORITHM])
-        yield ChainEnv(directory, rpc_url, w3, addresses, writer, registrar, pki, default_profile())
     finally:
         network.down(directory / "devnet")
