@@ -3,9 +3,12 @@
 For RSA and for GOST it makes a root and an issuing CA, applicants (an individual entrepreneur by
 IIN; a legal entity's first head, an employee without the right to sign and a person with the right
 to sign, by IIN + BIN + O), the regulator head's signing certificate, an authentication-only
-certificate, an expired and a revoked one (with the CRLs), and a TSA certificate. Identifiers carry
-valid check digits. Everything lands in one folder with ``manifest.json`` listing each file and its
-role. Keys are development secrets: files are 0600, nothing here logs them.
+certificate, an expired and a revoked one (with the CRLs), and a TSA certificate. Logging in to the
+registry needs AUTHENTICATION certificates, so it also issues them for the regulator's staff (an officer,
+the head under the same IIN as the signing head, an auditor; listed with their registry roles under
+``staff``) and for the legal entity's first head. Identifiers carry valid check digits. Everything
+lands in one folder with ``manifest.json`` listing each file and its role. Keys are development
+secrets: files are 0600, nothing here logs them.
 """
 
 from __future__ import annotations
@@ -71,7 +74,19 @@ _APPLICANTS: Final = (
     ("authentication", "ЖАҚСЫБЕКОВ", "АЙДОС", "СЕРІКҰЛЫ", 1986, True, None, "auth", "individual"),
     ("expired", "ТЕМІРОВ", "АСҚАР", None, 1988, True, None, "expired", "individual"),
     ("revoked", "НҰРЛАНОВА", "АЙГҮЛ", None, 1992, False, None, "sign", "individual"),
+    # Authentication (login) certificates: the regulator's staff and the applicant's first head.
+    ("regulator_officer", "ҚАСЫМОВА", "ӘСЕЛ", "БЕРІКҚЫЗЫ", 1988, False, "regulator", "auth", "employee"),
+    ("regulator_head_auth", "ӘБДІРАХМАНОВ", "НҰРЛАН", "ЕРМЕКҰЛЫ", 1975, True, "regulator", "auth", "first_head"),  # noqa: E501
+    ("regulator_auditor", "БЕКОВ", "ТІМУР", "АСЛАНҰЛЫ", 1983, True, "regulator", "auth", "employee"),
+    ("legal_first_head_auth", "СЕЙІТОВА", "ДИНАРА", "ҚАЙРАТҚЫЗЫ", 1979, False, "platform", "auth", "first_head"),  # noqa: E501
 )  # fmt: skip
+
+STAFF_ROLES: Final[dict[str, str]] = {
+    "regulator_officer": "officer",
+    "regulator_head_auth": "head",
+    "regulator_auditor": "auditor",
+}
+"""Identity -> the registry role it logs in as; the head's login shares the IIN of ``regulator_head``."""
 
 
 def _people(*, entity_bin: str, regulator_bin: str) -> list[_Person]:
@@ -276,6 +291,9 @@ def _issue_algorithm(
         f"{folder}/root.crl", root_crl.dump(), role="root_crl", kind="crl", algorithm=algorithm
     )
     out["identities"] = identities
+    out["staff"] = [
+        {"identity": name, "role": role, "iin": identities[name]["iin"]} for name, role in STAFF_ROLES.items()
+    ]
     out["revoked_at"] = (now - REVOKED_BEFORE_NOW).isoformat()
     return out
 
@@ -387,6 +405,15 @@ class DevPki:
         return TimeStampAuthority(
             material.certificate, material.key, tuple(self.certificates(algorithm, "ca"))
         )
+
+    def staff(self) -> list[dict[str, str]]:
+        """The regulator's staff over every algorithm: ``{"algorithm", "identity", "role", "iin"}`` each."""
+        sections = self.manifest.get("algorithms")
+        members: list[dict[str, str]] = []
+        for algorithm, section in sections.items() if isinstance(sections, dict) else ():
+            for entry in section.get("staff", ()) if isinstance(section, dict) else ():
+                members.append({"algorithm": str(algorithm), **{k: str(v) for k, v in entry.items()}})
+        return members
 
     def root_paths(self, algorithms: Iterable[str] = ALGORITHMS) -> list[Path]:
         return [self.path(self._section(a)["root"]) for a in algorithms]
