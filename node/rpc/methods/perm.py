@@ -14,8 +14,8 @@ from node.rpc.errors import InvalidParams
 from node.rpc.inbound import Params
 
 MAX_ACCOUNTS_PER_CALL = 256
-SUCCESS = "Success"
-MAX_ENODE_CHARS = 512  # Besu's result for allow-list changes
+SUCCESS = "Success"  # Besu's result for allow-list changes
+MAX_ENODE_CHARS = 512
 
 
 def namespace(admin: NodeAdminAPI) -> Namespace:
