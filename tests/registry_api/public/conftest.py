@@ -53,3 +53,17 @@ def app(chain_env, tmp_path) -> Iterator[FastAPI]:
 def client(app) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def db_app(chain_env, database_url) -> Iterator[FastAPI]:
+    """The app on SQLite and on PostgreSQL (``database_url`` of tests/registry_api/conftest.py)."""
+    application = build_app(chain_env, database_url)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def db_client(db_app) -> Iterator[TestClient]:
+    with TestClient(db_app, raise_server_exceptions=False) as test_client:
+        yield test_client

@@ -217,7 +217,8 @@ def _store(app, permit, *, sha256_hex: str, status: str | None = None, acts=()) 
             )
 
 
-def test_verify_by_number_uses_the_service_copy_and_reports_disagreement(app, client, chain_env):
+def test_verify_by_number_uses_the_service_copy_and_reports_disagreement(db_app, db_client, chain_env):
+    app, client = db_app, db_client
     permit = chain_env.make_permit()
     _store(app, permit, sha256_hex=permit.sha256.hex())
     body = client.get(f"/v1/public/verify/{permit.number}").json()
@@ -257,8 +258,9 @@ def test_the_context_is_built_from_settings(chain_env, tmp_path):
 
 
 def test_the_head_s_reason_words_the_chain_s_reason_code_and_status_disagreement_is_noted(
-    app, client, chain_env
+    db_app, db_client, chain_env
 ):
+    app, client = db_app, db_client
     permit = chain_env.make_permit()
     chain_env.writer.revoke(permit.sha256, 7)
     _store(
