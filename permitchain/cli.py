@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "contracts.cli",
     "registry_api.cli",
     "registry_api.verify_cli",
+    "registry_api.stack_cli",
     "kz_eds.cli",
     "node.cli",
     "node.devnet.cli",
