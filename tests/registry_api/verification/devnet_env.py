@@ -24,6 +24,7 @@ from web3 import Web3
 from contracts.deploy import RegistryAddresses, deploy_registries
 from contracts.permit_dates import window_for_issue
 from contracts.registry_writer import RegistryWriter, WriteResult
+from contracts.transactions import TransactionSender
 from kz_eds import DevPki, TrustStore, generate_dev_pki, sign_cms
 from kz_eds.certificates import load_certificate
 from kz_eds.identifiers import make_bin
@@ -63,6 +64,8 @@ class ChainEnv:
     registrar: LocalAccount
     pki: DevPki
     profile: RuleProfile
+    admin: LocalAccount | None = None
+    spare: LocalAccount | None = None  # an allow-listed account that is not (yet) a registrar
     _permits: list[Permit] = field(default_factory=list)
 
     @property
@@ -101,6 +104,7 @@ class ChainEnv:
         signing_time: dt.datetime | None = None,
         anchor: bool = True,
         platform: str = "Platform",
+        writer: RegistryWriter | None = None,
     ) -> Permit:
         """A permit document as the service issues it, signed, and (by default) anchored on chain."""
         issuer_id = issuer_id or self.new_issuer()
@@ -124,7 +128,7 @@ class ChainEnv:
         )
         result = None
         if anchor:
-            result = self.writer.anchor(
+            result = (writer or self.writer).anchor(
                 permit_hash=hashlib.sha256(data).digest(),
                 permit_number=number,
                 issuer_id=issuer_id,
@@ -139,6 +143,24 @@ class ChainEnv:
     def block_time(self, write: WriteResult) -> dt.datetime:
         block = self.w3.eth.get_block(write.block_number)
         return dt.datetime.fromtimestamp(int(block["timestamp"]), tz=dt.UTC)
+
+    def set_registrar(self, account: LocalAccount, *, appointed: bool) -> None:
+        """The admin appoints or removes a registrar (a registrar account's rotation)."""
+        if self.admin is None:
+            raise RuntimeError("this environment has no admin key")
+        sender = TransactionSender(self.w3, self.admin, receipt_timeout_s=30)
+        function = "add_registrar" if appointed else "remove_registrar"
+        data = self.writer.permits.encode_abi(function, [account.address])
+        sender.send({"to": self.addresses.permit_registry, "data": data}, function)
+
+    def writer_for(self, account: LocalAccount) -> RegistryWriter:
+        return RegistryWriter(
+            self.w3,
+            permit_registry=self.addresses.permit_registry,
+            issuer_registry=self.addresses.issuer_registry,
+            registrar=account,
+            receipt_timeout_s=30,
+        )
 
     def trust_with_head_revoked(self, revoked_at: dt.datetime) -> TrustStore:
         """The trust store after the CA revoked the regulator head's certificate at ``revoked_at``."""
@@ -165,7 +187,9 @@ class ChainEnv:
         )
 
 
-def chain_env_on(directory: Path, rpc_url: str, *, admin_key: str, registrar_key: str) -> ChainEnv:
+def chain_env_on(
+    directory: Path, rpc_url: str, *, admin_key: str, registrar_key: str, spare_key: str | None = None
+) -> ChainEnv:
     """Deploy the registries on a running chain through ``rpc_url`` and issue a dev PKI for today."""
     w3 = connect(rpc_url, timeout_seconds=30)
     admin: LocalAccount = Account.from_key(admin_key)
@@ -179,12 +203,15 @@ def chain_env_on(directory: Path, rpc_url: str, *, admin_key: str, registrar_key
         receipt_timeout_s=30,
     )
     pki = generate_dev_pki(directory / "pki", now=dt.datetime.now(dt.UTC), algorithms=[ALGORITHM])
-    return ChainEnv(directory, rpc_url, w3, addresses, writer, registrar, pki, default_profile())
+    spare: LocalAccount | None = Account.from_key(spare_key) if spare_key else None
+    return ChainEnv(
+        directory, rpc_url, w3, addresses, writer, registrar, pki, default_profile(), admin=admin, spare=spare
+    )
 
 
 def start_chain_env(directory: Path) -> Generator[ChainEnv, None, None]:
     """Start a one-node devnet, deploy the registries, yield the environment, stop the node."""
-    description = network.up(directory / "devnet", nodes=1, dev_accounts=2)
+    description = network.up(directory / "devnet", nodes=1, dev_accounts=3)
     try:
         accounts = description["accounts"]
         yield chain_env_on(
@@ -192,6 +219,7 @@ def start_chain_env(directory: Path) -> Generator[ChainEnv, None, None]:
             description["rpc"][0],
             admin_key=accounts[0]["private_key"],
             registrar_key=accounts[1]["private_key"],
+            spare_key=accounts[2]["private_key"],
         )
     finally:
         network.down(directory / "devnet")

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from contracts.transactions import TransactionReverted
 from kz_eds import generate_dev_pki
 from registry_api.verification import CheckCode, Evidence, Outcome, ServiceCopy, Verdict, verify_permit
 from registry_api.verification.exceptions import VerificationInputError
@@ -199,3 +200,15 @@ def test_bad_input_is_a_clear_error():
         parse_permit_hash("zz")
     assert parse_permit_hash("0x" + "ab" * 32) == bytes.fromhex("ab" * 32)
     assert hashlib.sha256(b"").digest() == parse_permit_hash(hashlib.sha256(b"").hexdigest())
+
+
+def test_registrar_rotation_a_permit_anchored_by_a_removed_registrar_stays_valid(chain_env):
+    spare = chain_env.spare
+    chain_env.set_registrar(spare, appointed=True)
+    writer = chain_env.writer_for(spare)
+    permit = chain_env.make_permit(writer=writer)
+    chain_env.set_registrar(spare, appointed=False)
+    report = run(chain_env, Evidence(document=permit.document, signature=permit.signature))
+    assert report.verdict is Verdict.VALID, report.as_json()
+    with pytest.raises(TransactionReverted, match="not a registrar"):
+        chain_env.make_permit(writer=writer)  # after the removal nothing more gets on chain through it
