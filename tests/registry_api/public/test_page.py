@@ -43,6 +43,9 @@ def test_the_form_is_self_contained(client):
     assert 'enctype="multipart/form-data"' in html and 'type="file"' in html
     assert "<script" not in html and "<link" not in html and " src=" not in html
     assert not re.search(r'href="https?://', html)
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy
+    assert page.headers["x-content-type-options"] == "nosniff"
 
 
 def test_the_qr_url_shows_every_check_in_russian(app, client, chain_env):
