@@ -280,3 +280,20 @@ def test_the_head_s_reason_words_the_chain_s_reason_code_and_status_disagreement
     uploaded = client.post("/v1/public/verify", files=files).json()
     assert [n["code"] for n in uploaded["notes"]] == ["db_chain_mismatch"]
     assert "records the permit as suspended, the chain as valid" in uploaded["notes"][0]["message"]
+
+
+def test_history_shows_direct_acts_on_the_issuer_and_a_new_permit(client, chain_env):
+    first = chain_env.make_permit()
+    chain_env.writer.suspend_issuer(first.issuer_id, 11)
+    chain_env.writer.reinstate_issuer(first.issuer_id)
+    chain_env.make_permit(issuer_id=first.issuer_id, platform="Renamed")
+    history = client.get(f"/v1/public/issuers/{first.issuer_id}/history").json()["revisions"]
+    assert [(r["change"], r["status"], r["cause"]) for r in history] == [
+        ("registered", "active", None),
+        ("status_changed", "suspended", "direct"),
+        ("status_changed", "active", "direct"),
+        ("new_permit", "active", None),
+    ]
+    assert history[-1]["platform_name"] == "Renamed"
+    assert client.get(f"/v1/public/issuers/{first.issuer_id}").json()["platform_name"] == "Renamed"
+    assert client.get("/v1/public/issuers/000000000000/history").status_code == 404
