@@ -30,6 +30,7 @@ class PublicContext:
     tz: ZoneInfo
     max_upload_bytes: int = 1024 * 1024
     max_page_size: int = 100
+    trusted_proxies: frozenset[str] = frozenset()  # reverse proxies whose X-Forwarded-For we believe
 
     def chain(self) -> RegistryView:
         if self.view is None:
@@ -76,4 +77,5 @@ def build_context(settings: Settings, public: PublicSettings) -> PublicContext:
         tz=settings.profile.timezone,
         max_upload_bytes=public.max_upload_bytes,
         max_page_size=public.max_page_size,
+        trusted_proxies=frozenset(public.trusted_proxies),
     )

@@ -60,6 +60,22 @@ class RateLimiter:
 
 
 PUBLIC_PREFIXES = ("/v1/public/", "/verify")
+MAX_FORWARDED_HOPS = 16
+
+
+def client_address(scope: Scope, trusted_proxies: frozenset[str]) -> str:
+    """The client's IP: the peer, unless the peer is one of our reverse proxies; then the nearest
+    address in ``X-Forwarded-For`` that is not ours (anything further left is the client's to forge)."""
+    client = scope.get("client")
+    peer = str(client[0]) if client else "unknown"
+    if peer not in trusted_proxies:
+        return peer
+    forwarded = b",".join(v for k, v in scope.get("headers") or [] if k == b"x-forwarded-for")
+    hops = [h.strip() for h in forwarded.decode("latin-1").split(",") if h.strip()][-MAX_FORWARDED_HOPS:]
+    for hop in reversed(hops):
+        if hop not in trusted_proxies:
+            return hop
+    return peer
 
 
 def is_public_path(path: str) -> bool:
@@ -77,9 +93,9 @@ class PublicRateLimit:
         if scope["type"] != "http" or not is_public_path(scope["path"]) or scope["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
-        limiter: RateLimiter = scope["app"].state.public.limiter
-        client = scope.get("client")
-        key = client[0] if client else "unknown"
+        context = scope["app"].state.public
+        limiter: RateLimiter = context.limiter
+        key = client_address(scope, context.trusted_proxies)
         wait = limiter.take(key, self.clock())
         if wait <= 0:
             await self.app(scope, receive, send)

@@ -25,5 +25,7 @@ class PublicSettings(BaseSettings):
     rate_per_second: float = Field(default=20.0, gt=0)
     burst: int = Field(default=40, gt=0)
     max_clients_tracked: int = Field(default=100_000, gt=0)
+    # Our reverse proxies (exact IPs): behind them the client is read from X-Forwarded-For.
+    trusted_proxies: list[str] = Field(default_factory=list)
     max_upload_bytes: int = Field(default=1024 * 1024, gt=0)  # one permit document or its CMS
     max_page_size: int = Field(default=100, gt=0, le=1000)

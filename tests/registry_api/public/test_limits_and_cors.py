@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry_api.public.rate_limit import RateLimiter, TokenBucket
+from registry_api.public.rate_limit import RateLimiter, TokenBucket, client_address
 
 pytestmark = [pytest.mark.network]
 
@@ -56,3 +56,26 @@ def test_cors_for_public_paths_only(client):
     assert "access-control-allow-origin" not in private.headers
     denied = client.options("/v1/applications", headers={**origin, "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in denied.headers
+
+
+def test_the_client_behind_our_proxy_is_read_from_x_forwarded_for():
+    proxies = frozenset({"10.0.0.1"})
+
+    def scope(peer: str, forwarded: str | None = None):
+        headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+        return {"client": (peer, 5000), "headers": headers}
+
+    assert client_address(scope("203.0.113.9", "1.2.3.4"), proxies) == "203.0.113.9"  # not our proxy
+    assert client_address(scope("10.0.0.1", "6.6.6.6, 198.51.100.7"), proxies) == "198.51.100.7"
+    assert client_address(scope("10.0.0.1", "198.51.100.7, 10.0.0.1"), proxies) == "198.51.100.7"
+    assert client_address(scope("10.0.0.1"), proxies) == "10.0.0.1"
+
+
+def test_clients_behind_the_proxy_get_their_own_buckets(app, client):
+    app.state.public.limiter = RateLimiter(rate=0.01, burst=1)
+    app.state.public.trusted_proxies = frozenset({"testclient"})
+    first = {"X-Forwarded-For": "198.51.100.1"}
+    second = {"X-Forwarded-For": "198.51.100.2"}
+    assert client.get("/verify", headers=first).status_code == 200
+    assert client.get("/verify", headers=first).status_code == 429
+    assert client.get("/verify", headers=second).status_code == 200
