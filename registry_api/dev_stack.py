@@ -34,7 +34,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from contracts.deploy import RegistryAddresses, deploy_registries
-from kz_eds.dev_pki import MANIFEST, DevPki, generate_dev_pki
+from kz_eds.dev_pki import ALGORITHMS, MANIFEST, DevPki, generate_dev_pki
 from node.devnet import network
 from platform_checks.report import write_new_signing_key
 from registry_api.chain.keystore import write_keystore
@@ -189,7 +189,9 @@ def check_port_free(host: str, port: int) -> None:
             raise StackError(f"{host}:{port} is in use; stop what listens there or pass --port") from exc
 
 
-def ensure_pki(paths: StackPaths, *, now: dt.datetime) -> tuple[DevPki, bool]:
+def ensure_pki(
+    paths: StackPaths, *, now: dt.datetime, algorithms: Sequence[str] = ALGORITHMS
+) -> tuple[DevPki, bool]:
     """Reuse the dev PKI in ``paths.pki`` when it has staff certificates, else (re)generate it."""
     if (paths.pki / MANIFEST).exists():
         existing = DevPki.load(paths.pki)
@@ -198,7 +200,7 @@ def ensure_pki(paths: StackPaths, *, now: dt.datetime) -> tuple[DevPki, bool]:
             return existing, True
         except StackError:
             pass  # made before staff certificates existed: replace it
-    return generate_dev_pki(paths.pki, now=now, force=True), False
+    return generate_dev_pki(paths.pki, now=now, force=True, algorithms=algorithms), False
 
 
 def stop_devnet(paths: StackPaths) -> list[str]:
@@ -251,15 +253,18 @@ def prepare(
     nodes: int = DEFAULT_NODES,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
+    algorithms: Sequence[str] = ALGORITHMS,
+    extra_environment: Mapping[str, str] | None = None,
 ) -> PreparedStack:
     """Make everything the service needs in ``directory`` and start the devnet (left running).
 
     On failure after the devnet started, the devnet is stopped again: no stray node processes.
+    ``algorithms`` limits a NEW dev PKI (the demo needs only RSA); ``extra_environment`` adds settings.
     """
     paths = StackPaths(directory)
     check_port_free(host, port)
     directory.mkdir(parents=True, exist_ok=True)
-    pki, reused = ensure_pki(paths, now=now)
+    pki, reused = ensure_pki(paths, now=now, algorithms=algorithms)
     description = start_fresh_devnet(paths, nodes=nodes)
     try:
         accounts = description["accounts"]
@@ -281,6 +286,7 @@ def prepare(
             token_secret=secrets.token_urlsafe(48),
             public_base_url=api_url,
         )
+        environment.update(extra_environment or {})
         _write_secret(paths.env_file, render_env_file(environment))
     except BaseException:
         stop_devnet(paths)
