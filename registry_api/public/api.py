@@ -14,6 +14,7 @@ from registry_api.deps import NowDep, SessionDep
 from registry_api.exceptions import PayloadTooLarge
 from registry_api.public import register
 from registry_api.public.context import PublicContext
+from registry_api.public.schemas import IssuerHistory, IssuerOut, IssuerPage, PermitOut, ReportOut
 from registry_api.public.service_copies import stored_permit
 from registry_api.verification.moments import parse_moment
 from registry_api.verification.report import VerificationReport
@@ -80,12 +81,12 @@ def verify_uploaded(
     return verify_permit(evidence, chain=ctx.chain(), signatures=ctx.signatures, now=now, at=when, tz=ctx.tz)
 
 
-@router.get("/issuers/{issuer_id}")
+@router.get("/issuers/{issuer_id}", response_model=IssuerOut)
 def issuer_status(issuer_id: str, ctx: PublicDep, now: NowDep, at: AtQuery = None) -> dict[str, Any]:
     return register.issuer_status(ctx.chain(), issuer_id, moment(ctx, at, now), ctx.tz)
 
 
-@router.get("/issuers")
+@router.get("/issuers", response_model=IssuerPage)
 def list_issuers(
     *,
     ctx: PublicDep,
@@ -103,17 +104,17 @@ def list_issuers(
     return result.as_json()
 
 
-@router.get("/issuers/{issuer_id}/history")
+@router.get("/issuers/{issuer_id}/history", response_model=IssuerHistory)
 def issuer_history(issuer_id: str, ctx: PublicDep) -> dict[str, Any]:
     return {"issuer_id": issuer_id, "revisions": register.issuer_history(ctx.chain(), issuer_id)}
 
 
-@router.get("/permits/{number}")
+@router.get("/permits/{number}", response_model=PermitOut)
 def permit_status(number: str, ctx: PublicDep, now: NowDep, at: AtQuery = None) -> dict[str, Any]:
     return register.permit_status(ctx.chain(), number, moment(ctx, at, now), ctx.tz)
 
 
-@router.post("/verify")
+@router.post("/verify", response_model=ReportOut)
 def verify_upload(
     *,
     ctx: PublicDep,
@@ -138,7 +139,7 @@ def verify_upload(
     return report.as_json()
 
 
-@router.get("/verify/{number}")
+@router.get("/verify/{number}", response_model=ReportOut)
 def verify_number(
     number: str, ctx: PublicDep, session: SessionDep, now: NowDep, at: AtQuery = None
 ) -> dict[str, Any]:

@@ -297,3 +297,17 @@ def test_history_shows_direct_acts_on_the_issuer_and_a_new_permit(client, chain_
     assert history[-1]["platform_name"] == "Renamed"
     assert client.get(f"/v1/public/issuers/{first.issuer_id}").json()["platform_name"] == "Renamed"
     assert client.get("/v1/public/issuers/000000000000/history").status_code == 404
+
+
+def test_the_public_api_is_described_in_openapi(client):
+    spec = client.get("/openapi.json").json()
+    for path in (
+        "/v1/public/issuers",
+        "/v1/public/issuers/{issuer_id}",
+        "/v1/public/verify",
+        "/v1/public/verify/{number}",
+    ):
+        assert path in spec["paths"]
+    verdict = spec["components"]["schemas"]["ReportOut"]["properties"]["verdict"]
+    assert set(verdict["enum"]) == {"valid", "invalid", "unconfirmed"}
+    assert "/verify" not in spec["paths"]  # the page is not part of the API
