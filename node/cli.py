@@ -14,6 +14,7 @@ from node.chain_service import genesis_header
 from node.config import load_node_config
 from node.exceptions import ConfigError
 from node.genesis import load_genesis
+from node.p2p.identity import load_or_create_identity
 from node.provisioning import DEV_WARNING, NetworkPlan, init_from_genesis, init_network
 
 
@@ -35,7 +36,14 @@ def _alloc(text: str) -> tuple[Address, int]:
 def _init(args: argparse.Namespace) -> int:
     directory: Path = args.dir
     if args.genesis is not None:
-        network = init_from_genesis(directory, args.genesis, rpc_port=args.rpc_port)
+        network = init_from_genesis(
+            directory,
+            args.genesis,
+            rpc_port=args.rpc_port,
+            peers=tuple(args.peer),
+            p2p_port=args.p2p_port,
+            observer=args.observer,
+        )
     else:
         plan = NetworkPlan(
             chain_id=args.chain_id,
@@ -47,6 +55,8 @@ def _init(args: argparse.Namespace) -> int:
             empty_block_period_seconds=args.empty_block_period,
             block_period_seconds=args.block_period,
             first_rpc_port=args.rpc_port,
+            first_p2p_port=args.p2p_port,
+            observers=args.observers,
         )
         network = init_network(directory, plan)
     summary = {
@@ -56,6 +66,9 @@ def _init(args: argparse.Namespace) -> int:
         "validators": [to_checksum_address(v) for v in network.genesis.validators],
         "node_configs": [str(c.path) for c in network.node_configs],
     }
+    p2p_keys = [c.p2p.key_path for c in network.node_configs if c.p2p is not None]
+    if p2p_keys:
+        summary["node_ids"] = [load_or_create_identity(k).node_id for k in p2p_keys]
     if network.dev_accounts:
         summary["dev_accounts"] = str(directory / "dev-accounts.json")
         summary["warning"] = DEV_WARNING
@@ -96,6 +109,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     init.add_argument("--block-period", type=int, default=1, help="QBFT block period, seconds")
     init.add_argument("--empty-block-period", type=int, default=0, help="seconds; 0 = no empty blocks")
     init.add_argument("--rpc-port", type=int, default=8545, help="RPC port of node-0 (node-i gets +i)")
+    init.add_argument("--p2p-port", type=int, default=30303, help="p2p port of node-0 (node-i gets +i)")
+    init.add_argument("--observers", type=int, default=0, help="non-validating nodes that follow by sync")
+    init.add_argument(
+        "--observer", action="store_true", help="with --genesis: a node that follows by sync, never votes"
+    )
+    init.add_argument("--peer", action="append", default=[], metavar="ID@HOST:PORT", help="with --genesis")
     init.set_defaults(handler=_init)
 
     run = commands.add_parser("run", help="run a node until SIGTERM")

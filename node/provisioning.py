@@ -181,13 +181,36 @@ def init_network(directory: Path, plan: NetworkPlan) -> Network:
     return Network(directory, load_genesis(directory / "genesis.json"), tuple(configs), dev)
 
 
-def init_from_genesis(directory: Path, genesis_file: Path, *, rpc_port: int = 8545) -> Network:
-    """Create one node directory for an existing network (fresh key; it validates only if listed)."""
+def init_from_genesis(
+    directory: Path,
+    genesis_file: Path,
+    *,
+    rpc_port: int = 8545,
+    peers: tuple[str, ...] = (),
+    p2p_port: int = 30303,
+    observer: bool = False,
+) -> Network:
+    """Create one node directory for an existing network (fresh keys; it validates only if voted in).
+
+    With ``peers`` (``<node id>@host:port``) or ``observer`` the node joins over p2p: its new Ed25519
+    id (in ``p2p.key``) must then be added to the other nodes' allow-list (``perm_addNodesToAllowlist``).
+    """
     genesis = load_genesis(genesis_file)
     _prepare_dir(directory)
     write_genesis(genesis, directory / "genesis.json")
     config = _node_config(directory, 0, rpc_port)
     config.path.parent.mkdir(parents=True, exist_ok=False)
+    if peers or observer or len(genesis.validators) > 1:
+        load_or_create_identity(config.path.parent / P2P_KEY_FILE)
+        config = replace(
+            config,
+            p2p=P2pSettings(
+                key_path=config.path.parent / P2P_KEY_FILE,
+                port=p2p_port,
+                static_peers=peers,
+                observer=observer,
+            ),
+        )
     write_key(generate_key(), config.key_path)
     write_node_config(config)
     return Network(directory, load_genesis(directory / "genesis.json"), (config,), ())

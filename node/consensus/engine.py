@@ -168,8 +168,8 @@ class NetworkedNode:
                     for p in (StaticPeer.parse(s) for s in settings.static_peers)
                     if p.node_id != self.identity.node_id
                 ),
-                ping_interval=1.0,
-                idle_timeout=4.0,
+                ping_interval=2.0,
+                idle_timeout=10.0,
                 dial_backoff_base=0.2,
                 dial_backoff_cap=2.0,
             ),

@@ -7,6 +7,7 @@ the state machine and the import check can never disagree on what a seal signs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import rlp
@@ -20,7 +21,9 @@ from node.bft.header import BftBlock
 from node.consensus.exceptions import MalformedMessage
 from node.consensus.qbft.actions import CommitBlock
 from node.consensus.qbft.ports import ConsensusBlock
-from node.exceptions import NodeError
+from node.exceptions import InvalidBlock, NodeError
+
+MAX_FUTURE_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +54,18 @@ def _unwrap(block: ConsensusBlock) -> BlockAPI:
 class ChainBlockPort:
     """Encode, decode, validate and seal-hash blocks of a :class:`ChainServiceAPI`."""
 
-    def __init__(self, chain: ChainServiceAPI) -> None:
+    def __init__(
+        self,
+        chain: ChainServiceAPI,
+        *,
+        clock: Callable[[], float] | None = None,
+        max_future_seconds: float = MAX_FUTURE_SECONDS,
+    ) -> None:
+        """With ``clock``, a proposal stamped more than ``max_future_seconds`` ahead of it is invalid: a
+        Byzantine proposer must not drag the chain's time away from the validators' clocks."""
         self._chain = chain
+        self._clock = clock
+        self._max_future = max_future_seconds
 
     def encode_block(self, block: ConsensusBlock) -> bytes:
         return bytes(rlp.encode(_unwrap(block)))
@@ -67,7 +80,10 @@ class ChainBlockPort:
 
     def is_valid(self, block: ConsensusBlock) -> bool:
         """Re-execute on the parent; ``InvalidBlock`` (a ``NodeError``) means invalid."""
-        self._chain.validate_candidate(_unwrap(block))
+        unwrapped = _unwrap(block)
+        if self._clock is not None and unwrapped.header.timestamp > self._clock() + self._max_future:
+            raise InvalidBlock(f"timestamp {unwrapped.header.timestamp} is too far in the future")
+        self._chain.validate_candidate(unwrapped)
         return True
 
     def seal_hash(self, block: ConsensusBlock, round_number: int) -> Hash32:

@@ -1,6 +1,8 @@
 """Validators crash, stay down, come back, come back with an empty data directory: the chain keeps
 finalizing while a quorum (4 of 5) is up, halts without a fork below it, and resumes when one returns;
-a returning validator catches up by block sync. Real processes, SIGKILL, one network per module."""
+a returning validator catches up by block sync. An observer (node-5, a verifier's node that never
+votes) follows the chain by sync throughout: every finality check below includes it. Real processes,
+SIGKILL, one network per module."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import pytest
 from tests.node.network.cluster import (
     assert_same_chain,
     height,
+    rpc,
     try_rpc,
     wait_final_everywhere,
     wait_for,
@@ -24,7 +27,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OutageNet]:
-    network = OutageNet.start(Path(tmp_path_factory.mktemp("outages")))
+    network = OutageNet.start(Path(tmp_path_factory.mktemp("outages")), observers=1)
     try:
         yield network
     finally:
@@ -88,4 +91,17 @@ def test_a_validator_restarted_with_an_empty_data_directory_rejoins(net: OutageN
     wait_final_everywhere(tx, net.live_urls(), timeout=40)
     net.restart(1)
     _catch_up(net, 1)
+    assert_same_chain(net.devnet.urls)
+
+
+def test_the_observer_follows_without_voting(net: OutageNet) -> None:
+    observer = net.url(5)
+    assert rpc(observer, "qbft_getRound") is None
+    assert rpc(observer, "eth_syncing") is False
+    validators = {v.lower() for v in rpc(observer, "qbft_getValidatorsByBlockNumber", ["latest"])}
+    assert net.address(5).lower() not in validators
+    signers = {m["address"].lower() for m in rpc(observer, "qbft_getSignerMetrics", ["0x1"])}
+    assert signers <= validators
+    tx = net.devnet.account(3).transfer(observer, net.devnet.chain_id)  # it gossips what it is sent
+    wait_final_everywhere(tx, net.devnet.urls)
     assert_same_chain(net.devnet.urls)
