@@ -10,13 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry_api.deps import (
-    Clock,
     HeadDep,
     NowDep,
     OfficerDep,
@@ -196,15 +195,8 @@ def _check_view(record: PlatformCheckRecord) -> dict[str, Any]:
     }
 
 
-def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
-
 @router.post("/requests/{number}/platform-check")
-def platform_check(
-    *, number: str, principal: OfficerDep, step: StepDep, clock: Annotated[Clock, Depends(_clock)]
-) -> dict[str, Any]:
+def platform_check(*, number: str, principal: OfficerDep, step: StepDep) -> dict[str, Any]:
     """R-DOC-1.3: probe the platform's declared nodes; the signed report is stored whatever its verdict."""
     app = applications.get_visible(step.session, number=number, principal=principal)
     record = platform_gate.run_check(
@@ -214,7 +206,6 @@ def platform_check(
         settings=step.ports.settings,
         profile=step.ports.settings.profile,
         now=step.now,
-        clock=clock,
     )
     return _check_view(record)
 

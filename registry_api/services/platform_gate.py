@@ -90,7 +90,6 @@ def run_check(
     settings: Settings,
     profile: RuleProfile,
     now: dt.datetime,
-    clock: Callable[[], dt.datetime],
     runner: Runner = run_platform_check,
 ) -> PlatformCheckRecord:
     """Probe the declared endpoints, sign and store the report; commit with its audit/outbox stage."""
@@ -109,7 +108,9 @@ def run_check(
         ) from exc
     try:
         endpoints: list[Endpoint] = [parse_endpoint(url, None) for url in declared_endpoints(session, app)]
-        run = asyncio.run(runner(endpoints, profile=profile, settings=check_settings(settings), clock=clock))
+        # The probe runs on wall-clock time (its liveness window is real seconds on real nodes); the
+        # service's injected ``now`` dates the stored record.
+        run = asyncio.run(runner(endpoints, profile=profile, settings=check_settings(settings)))
     except PlatformCheckError as exc:
         raise InvalidInput(
             f"the declared endpoints cannot be checked: {exc.message}", code="endpoints_invalid"
