@@ -77,6 +77,7 @@ def verify_uploaded(
         permit_hash=parse_permit_hash(permit_hash) if permit_hash else None,
         number=number,
         service_copy=service.copy if service else None,
+        document_from_service=document is None and service is not None,
     )
     return verify_permit(evidence, chain=ctx.chain(), signatures=ctx.signatures, now=now, at=when, tz=ctx.tz)
 

@@ -51,6 +51,8 @@ class Evidence:
     permit_hash: bytes | None = None
     number: str | None = None
     service_copy: ServiceCopy | None = None
+    # True when ``document``/``signature`` are the service's stored copy, not something the person gave.
+    document_from_service: bool = False
 
     def __post_init__(self) -> None:
         if self.document is None and self.permit_hash is None and not self.number:
@@ -323,5 +325,18 @@ def verify_permit(
         if record
         else (doc_hash or evidence.permit_hash or b"").hex() or None,
         checks=checks,
-        notes=_notes(evidence.service_copy, found, tz),
+        notes=(
+            *(
+                (
+                    {
+                        "code": "service_copy_checked",
+                        "message": "integrity and signature were checked on the registry's stored copy of "
+                        "the permit; upload your own copy to check it",
+                    },
+                )
+                if evidence.document_from_service
+                else ()
+            ),
+            *_notes(evidence.service_copy, found, tz),
+        ),
     )

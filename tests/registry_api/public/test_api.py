@@ -222,11 +222,12 @@ def test_verify_by_number_uses_the_service_copy_and_reports_disagreement(db_app,
     permit = chain_env.make_permit()
     _store(app, permit, sha256_hex=permit.sha256.hex())
     body = client.get(f"/v1/public/verify/{permit.number}").json()
-    assert body["verdict"] == "valid" and body["notes"] == []
+    assert body["verdict"] == "valid"
+    assert [n["code"] for n in body["notes"]] == ["service_copy_checked"]
     other = chain_env.make_permit()
     _store(app, other, sha256_hex="ab" * 32)
     body = client.get(f"/v1/public/verify/{other.number}").json()
-    assert body["notes"][0]["code"] == "db_chain_mismatch"
+    assert [n["code"] for n in body["notes"]] == ["service_copy_checked", "db_chain_mismatch"]
     assert body["verdict"] == "valid"  # the chain and the document agree; only the service's record is off
     unknown = client.get("/v1/public/verify/P-UNKNOWN").json()
     assert unknown["verdict"] == "invalid"
@@ -273,7 +274,7 @@ def test_the_head_s_reason_words_the_chain_s_reason_code_and_status_disagreement
     body = client.get(f"/v1/public/verify/{permit.number}").json()
     status = {c["code"]: c for c in body["checks"]}["status"]
     assert status["reason"].endswith("reason 7 (court decision in force)")
-    assert body["notes"] == []
+    assert [n["code"] for n in body["notes"]] == ["service_copy_checked"]
     other = chain_env.make_permit()
     _store(app, other, sha256_hex=other.sha256.hex(), status="suspended")
     files = {"document": ("permit.json", other.document, "application/json")}
