@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any, Final, TextIO
 
 import httpx
@@ -507,14 +509,28 @@ def wait_anchored(head: Client, permit_number: str) -> dict[str, Any]:
     raise DemoFailed(f"not anchored within {ANCHOR_TIMEOUT_SECONDS:.0f} s: {entry.get('anchoring')}")
 
 
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM unwinds like Ctrl-C, so ``finally`` stops the API and both devnets."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run_in(directory: Path | None) -> int:
+    """Run in ``directory`` (kept for inspection) or in a temporary folder (removed afterwards)."""
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            return run_demo(directory)
+        with tempfile.TemporaryDirectory(prefix="permitchain-demo-") as tmp:
+            return run_demo(Path(tmp))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m registry_api.demo [DIR]``: run in DIR (kept) or in a temporary folder (removed)."""
+    """``python -m registry_api.demo [DIR]``."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args:
-        Path(args[0]).mkdir(parents=True, exist_ok=True)
-        return run_demo(Path(args[0]))
-    with tempfile.TemporaryDirectory(prefix="permitchain-demo-") as tmp:
-        return run_demo(Path(tmp))
+    return run_in(Path(args[0]) if args else None)
 
 
 if __name__ == "__main__":

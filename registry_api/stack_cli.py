@@ -2,7 +2,8 @@
 
 ``run`` prepares (:func:`registry_api.dev_stack.prepare`) and serves the registry API in the foreground;
 Ctrl-C (or SIGTERM) stops the API and then the devnet it started, so no node process outlives it.
-``up`` prepares and returns, leaving the devnet running; ``down`` stops it.
+``up`` prepares and returns, leaving the devnet running; ``down`` stops it; ``demo`` runs
+:mod:`registry_api.demo` (issue 8 end to end on fresh devnets).
 """
 
 from __future__ import annotations
@@ -56,6 +57,12 @@ def _down(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from registry_api.demo import run_in  # noqa: PLC0415 - only the demo needs the server and clients
+
+    return run_in(args.dir)
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "stack", help="the development stack: dev PKI, five-validator devnet, contracts and the registry API"
@@ -78,3 +85,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     stop = commands.add_parser("down", help="stop the devnet that 'up' or 'run' started")
     stop.add_argument("--dir", type=Path, required=True)
     stop.set_defaults(handler=_down)
+    demo = commands.add_parser("demo", help="issue 8 end to end on fresh devnets (what ./scripts/demo runs)")
+    demo.add_argument("--dir", type=Path, help="work folder to keep (default: a temporary one)")
+    demo.set_defaults(handler=_demo)
