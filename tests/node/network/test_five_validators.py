@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from eth_account import Account
 
+from permitchain.cli import main
 from tests.node.network.cluster import Devnet, RpcFailed, assert_same_chain, rpc, wait_final_everywhere
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
@@ -72,3 +73,15 @@ def test_a_sender_off_the_allow_list_is_refused_by_every_node(devnet5: Devnet) -
     for url in devnet5.urls:
         with pytest.raises(RpcFailed):
             rpc(url, "eth_sendRawTransaction", ["0x" + raw.hex()])
+
+
+def test_devnet_status_shows_heights_peers_validators_and_rounds(
+    devnet5: Devnet, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["devnet", "status", "--dir", str(devnet5.directory)]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 5
+    for row in rows:
+        fields = dict(part.split("=", 1) for part in row[2:])
+        assert row[1] == "running" and fields["peers"] == "4" and fields["validators"] == "5"
+        assert fields["round"] in {"None", "0", "1"} and int(fields["height"]) >= 0

@@ -19,7 +19,7 @@ from node.p2p import InMemoryNetwork
 from node.permissioning import AccountAllowlist
 from node.producer import SingleNodeProducer
 from node.storage.lmdb_store import LmdbStore
-from node.sync import BlockSync, GossipingPool, TxGossip, wire
+from node.sync import BlockSync, GossipingPool, SyncStatus, TxGossip, wire
 from node.txpool.pool import TxPool
 from tests.node.conftest import VALIDATOR_KEY, make_genesis
 from tests.node.txs import raw_tx, sender_key
@@ -65,6 +65,7 @@ def test_a_node_behind_fetches_checks_and_imports_the_missing_blocks(nodes: tupl
     a, b = nodes
     _grow(a, 70)  # more than one request's worth (64)
     imported: list[int] = []
+    progress: list[object] = []
 
     async def scenario() -> None:
         net = InMemoryNetwork()
@@ -72,16 +73,16 @@ def test_a_node_behind_fetches_checks_and_imports_the_missing_blocks(nodes: tupl
         await ta.start()
         await tb.start()
         sync_a = BlockSync(a.chain, ta, status_interval=0.05)
-        sync_b = BlockSync(
-            b.chain,
-            tb,
-            status_interval=0.05,
-            on_imported=lambda: imported.append(int(b.chain.head().block_number)),
-        )
+
+        def on_imported() -> None:
+            imported.append(int(b.chain.head().block_number))
+            progress.append(sync_b.progress())
+
+        sync_b = BlockSync(b.chain, tb, status_interval=0.05, on_imported=on_imported)
         assert sync_b.is_syncing()  # has heard nobody yet: must not vote
         tasks = [asyncio.create_task(sync_a.run()), asyncio.create_task(sync_b.run())]
         try:
-            await _until(lambda: int(b.chain.head().block_number) == 70)
+            await _until(lambda: 70 in imported)  # told after each imported batch
             await _until(lambda: not sync_b.is_syncing())
             assert sync_b.progress() is None
         finally:
@@ -94,6 +95,7 @@ def test_a_node_behind_fetches_checks_and_imports_the_missing_blocks(nodes: tupl
     asyncio.run(scenario())
     assert b.chain.head().hash == a.chain.head().hash
     assert imported and max(imported) == 70
+    assert SyncStatus(0, 64, 70) in progress  # eth_syncing while behind: start, current, highest
     assert b.chain.receipt(a.chain.block_by_number(70).transactions[0].hash) is not None  # type: ignore[union-attr]
 
 
