@@ -98,25 +98,35 @@ class RegistrarSender:
         }
         tx["gas"] = self._estimate(tx, step)
         with self.nonces.lock(self.address):
-            try:
-                tx["nonce"] = self.nonces.reserve(
-                    self.address,
-                    lambda: self.gateway.call(
-                        step, lambda w3: int(w3.eth.get_transaction_count(self.account.address, "pending"))
-                    ),
-                )
-                signed = self.account.sign_transaction(tx)
-                sent = SignedTx(
-                    tx_hash=HexBytes(signed.hash).to_0x_hex(), nonce=int(tx["nonce"]), sender=self.address
-                )
-                record(sent)
-                self.gateway.call(step, lambda w3: w3.eth.send_raw_transaction(signed.raw_transaction))
-            except Web3RPCError as exc:
-                self.nonces.reset(self.address)
-                raise ChainError(f"{step}: the node refused the transaction: {exc}") from exc
-            except BaseException:
-                self.nonces.reset(self.address)
-                raise
+            for attempt in range(2):
+                try:
+                    return self._sign_record_broadcast(tx, step, record)
+                except Web3RPCError as exc:
+                    self.nonces.reset(self.address)
+                    # Another process may have used this account meanwhile: one retry from `pending`.
+                    if attempt == 0 and "nonce" in str(exc).lower():
+                        continue
+                    raise ChainError(f"{step}: the node refused the transaction: {exc}") from exc
+                except BaseException:
+                    self.nonces.reset(self.address)
+                    raise
+        raise ChainError(f"{step}: no nonce was accepted")  # pragma: no cover - the loop returns or raises
+
+    def _sign_record_broadcast(
+        self, tx: dict[str, Any], step: str, record: Callable[[SignedTx], None]
+    ) -> SignedTx:
+        tx["nonce"] = self.nonces.reserve(
+            self.address,
+            lambda: self.gateway.call(
+                step, lambda w3: int(w3.eth.get_transaction_count(self.account.address, "pending"))
+            ),
+        )
+        signed = self.account.sign_transaction(tx)
+        sent = SignedTx(
+            tx_hash=HexBytes(signed.hash).to_0x_hex(), nonce=int(tx["nonce"]), sender=self.address
+        )
+        record(sent)
+        self.gateway.call(step, lambda w3: w3.eth.send_raw_transaction(signed.raw_transaction))
         return sent
 
     def receipt(self, tx_hash: str) -> dict[str, Any] | None:
