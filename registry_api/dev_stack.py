@@ -261,6 +261,7 @@ def prepare(
     On failure after the devnet started, the devnet is stopped again: no stray node processes.
     ``algorithms`` limits a NEW dev PKI (the demo needs only RSA); ``extra_environment`` adds settings.
     """
+    directory = directory.resolve()  # node processes run in their own folders: paths must be absolute
     paths = StackPaths(directory)
     check_port_free(host, port)
     directory.mkdir(parents=True, exist_ok=True)
@@ -331,4 +332,4 @@ def serve(prepared: PreparedStack, *, host: str, port: int) -> int:
 
 def down(directory: Path) -> list[str]:
     """Stop what :func:`prepare` started (the devnet); files stay for inspection."""
-    return stop_devnet(StackPaths(directory))
+    return stop_devnet(StackPaths(directory.resolve()))

@@ -77,12 +77,13 @@ def test_run_serves_the_api_on_the_chain_and_sigterm_stops_everything(tmp_path):
 def test_up_leaves_the_devnet_running_reuses_the_pki_and_down_stops_it(tmp_path):
     var = tmp_path / "var"
     port = str(free_port())
-    first = subprocess.run(
-        permitchain("up", "--dir", str(var), "--nodes", "1", "--port", port),
+    first = subprocess.run(  # a relative --dir, as ./scripts/run passes "var"
+        permitchain("up", "--dir", "var", "--nodes", "1", "--port", port),
         capture_output=True,
         text=True,
         timeout=180,
         check=False,
+        cwd=tmp_path,
     )
     try:
         assert first.returncode == 0, first.stdout + first.stderr
@@ -104,7 +105,12 @@ def test_up_leaves_the_devnet_running_reuses_the_pki_and_down_stops_it(tmp_path)
         assert len(processes_under(var)) == 1
     finally:
         stopped = subprocess.run(
-            permitchain("down", "--dir", str(var)), capture_output=True, text=True, timeout=60, check=False
+            permitchain("down", "--dir", "var"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            cwd=tmp_path,
         )
     assert stopped.returncode == 0 and "node-0" in stopped.stdout
     assert processes_under(var) == []
