@@ -2,15 +2,19 @@
 
 The file is JSON (``permitchain-genesis/1``) and holds everything that must be identical on every
 node: chain id, gas limit, genesis timestamp, allocations, the initial validator set, the BFT timing
-(block period, empty-block period) and the account allow-list. The genesis block is a pure function of
-the file, so the same file gives the same genesis hash on every machine (there is no "now" in it).
+(block period, empty-block period, vote epoch) and the account and node allow-lists. The genesis
+block is a pure function of the file, so the same file gives the same genesis hash on every machine
+(there is no "now" in it).
 
 Example::
 
     {"format": "permitchain-genesis/1", "chainId": 7210, "gasLimit": 30000000, "timestamp": 0,
      "validators": ["0x..."], "alloc": {"0x...": {"balance": "0xde0b6b3a7640000"}},
-     "permissioning": {"accounts": ["0x..."]},
-     "bft": {"blockPeriodSeconds": 1, "emptyBlockPeriodSeconds": 0}}
+     "permissioning": {"accounts": ["0x..."], "nodes": ["<64 hex: Ed25519 node id>", ...]},
+     "bft": {"blockPeriodSeconds": 1, "emptyBlockPeriodSeconds": 0, "epochLength": 30000}}
+
+``permissioning.nodes`` is the p2p allow-list a networked node starts from (later changes live in each
+node's store, ``perm_addNodesToAllowlist``); ``epochLength`` is when pending validator votes reset.
 """
 
 from __future__ import annotations
