@@ -381,12 +381,13 @@ def run_demo(
             print(f"✗ {type(exc).__name__}: {exc}", file=out, flush=True)
         return 1
     finally:
-        if api is not None:
-            api.stop()
-        stopped = dev_stack.down(paths.root)
-        if platform_up and any(platform_dir.glob("node-*/node.json")):
-            stopped += network.down(platform_dir)
-        print(f"stopped the API and {len(stopped)} node processes", file=out, flush=True)
+        with dev_stack.signals_held():
+            if api is not None:
+                api.stop()
+            stopped = dev_stack.down(paths.root)
+            if platform_up and any(platform_dir.glob("node-*/node.json")):
+                stopped += network.down(platform_dir)
+            print(f"stopped the API and {len(stopped)} node processes", file=out, flush=True)
     total = time.monotonic() - started
     print(f"all {len(log.results)} steps passed in {total:.1f} s", file=out, flush=True)
     return 0

@@ -23,8 +23,11 @@ import os
 import secrets
 import shlex
 import shutil
+import signal
 import socket
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -290,7 +293,8 @@ def prepare(
         environment.update(extra_environment or {})
         _write_secret(paths.env_file, render_env_file(environment))
     except BaseException:
-        stop_devnet(paths)
+        with signals_held():
+            stop_devnet(paths)
         raise
     return PreparedStack(
         paths=paths,
@@ -328,6 +332,24 @@ def serve(prepared: PreparedStack, *, host: str, port: int) -> int:
 
     os.environ.update(prepared.environment)
     return main(["api", "--host", host, "--port", str(port)])
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Ignore Ctrl-C and SIGTERM while cleaning up, so a second press cannot leave nodes running.
+
+    The cleanup is bounded (each node gets a grace period, then SIGKILL). Outside the main thread
+    signal handlers cannot be changed, and there is nothing to hold.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def down(directory: Path) -> list[str]:

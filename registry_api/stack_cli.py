@@ -46,8 +46,9 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         return dev_stack.serve(prepared, host=args.host, port=args.port)
     finally:
-        stopped = dev_stack.down(args.dir)
-        print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+        with dev_stack.signals_held():
+            stopped = dev_stack.down(args.dir)
+            print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
         signal.signal(signal.SIGTERM, previous)
 
 
