@@ -41,14 +41,18 @@ def _up(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
+        # A failed preparation stops what it started itself; stopping the folder's devnet here would
+        # take down another stack's (e.g. a second ./scripts/run refused because the port is busy).
         prepared = _prepare(args)
-        print("==> serving the registry API (Ctrl-C stops the API and the devnet)")
-        sys.stdout.flush()
-        return dev_stack.serve(prepared, host=args.host, port=args.port)
+        try:
+            print("==> serving the registry API (Ctrl-C stops the API and the devnet)")
+            sys.stdout.flush()
+            return dev_stack.serve(prepared, host=args.host, port=args.port)
+        finally:
+            with dev_stack.signals_held():
+                stopped = dev_stack.down(args.dir)
+                print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
     finally:
-        with dev_stack.signals_held():
-            stopped = dev_stack.down(args.dir)
-            print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
         signal.signal(signal.SIGTERM, previous)
 
 

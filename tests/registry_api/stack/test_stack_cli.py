@@ -63,6 +63,17 @@ def test_run_serves_the_api_on_the_chain_and_sigterm_stops_everything(tmp_path):
         assert account.key.hex()[2:] not in keystore
         env_text = (var / "api.env").read_text()
         assert f"REGISTRY_PUBLIC_BASE_URL=http://127.0.0.1:{port}" in env_text
+        # A second run on the busy port is refused and leaves the first one's devnet alone.
+        second = subprocess.run(
+            permitchain("run", "--dir", str(var), "--nodes", "1", "--port", str(port)),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert second.returncode != 0 and "in use" in second.stderr
+        assert len([cmd for _pid, cmd in processes_under(var) if " node run " in cmd]) == 1
+        assert httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=10).status_code == 200
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=60)
     finally:
