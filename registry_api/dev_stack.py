@@ -107,6 +107,7 @@ class PreparedStack:
     registrar: str
     api_url: str
     pki_reused: bool
+    logins: dict[str, Path]  # who -> PKCS#12 of their EDS key (RSA), for a person trying the API by hand
 
 
 # --- pure parts ----------------------------------------------------------------------------------
@@ -304,7 +305,22 @@ def prepare(
         registrar=registrar.address,
         api_url=api_url,
         pki_reused=reused,
+        logins=login_keys(pki),
     )
+
+
+LOGINS: Final = {
+    "officer login": "regulator_officer",
+    "head login": "regulator_head_auth",
+    "auditor login": "regulator_auditor",
+    "applicant login": "legal_first_head_auth",
+    "applicant signing": "legal_first_head",
+}
+
+
+def login_keys(pki: DevPki, algorithm: str = "RSA-SHA256") -> dict[str, Path]:
+    """Where each demo person's EDS key is (PKCS#12; the password is the PKI's ``p12-password.txt``)."""
+    return {who: pki.path(pki.identity(algorithm, identity)["p12"]) for who, identity in LOGINS.items()}
 
 
 def summary(prepared: PreparedStack) -> str:
@@ -319,6 +335,7 @@ def summary(prepared: PreparedStack) -> str:
         f"registrar      {prepared.registrar}   (keystore {paths.keystore})",
         f"dev PKI        {paths.pki}{' (reused)' if prepared.pki_reused else ' (new)'}: staff and applicant"
         f" keys, PKCS#12 password in {paths.pki / 'p12-password.txt'}",
+        *(f"  {who:<18} {path}" for who, path in prepared.logins.items()),
         f"settings       {paths.env_file}   (set -a; . {paths.env_file}; permitchain api)",
         f"database       {paths.database} (fresh each run, like the chain)",
         "All keys here are DEVELOPMENT keys: never use them for anything real.",

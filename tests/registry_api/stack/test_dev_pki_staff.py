@@ -9,7 +9,7 @@ import pytest
 
 from kz_eds import parse_kz_certificate
 from kz_eds.dev_pki import STAFF_ROLES, DevPki, generate_dev_pki
-from registry_api.dev_stack import StackPaths, ensure_pki, staff_from_pki
+from registry_api.dev_stack import StackPaths, ensure_pki, login_keys, staff_from_pki
 
 RSA = "RSA-SHA256"
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -70,3 +70,17 @@ def test_stack_reuses_a_dev_pki_with_staff_and_replaces_an_older_one(tmp_path):
         != first.identity(RSA, "regulator_officer")["serial"]
     )
     assert staff_from_pki(fresh.manifest)
+
+
+def test_the_login_keys_the_summary_names_exist_and_are_private(pki):
+    keys = login_keys(pki)
+    assert set(keys) == {
+        "officer login",
+        "head login",
+        "auditor login",
+        "applicant login",
+        "applicant signing",
+    }
+    for path in keys.values():
+        assert path.is_file() and path.suffix == ".p12"
+        assert path.stat().st_mode & 0o077 == 0

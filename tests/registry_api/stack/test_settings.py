@@ -105,3 +105,42 @@ def test_staff_from_the_manifest_lists_every_algorithms_staff_once():
 def test_a_manifest_without_staff_is_refused_with_a_hint(bad):
     with pytest.raises(StackError, match=r"staff|algorithms"):
         staff_from_pki(bad)
+
+
+def test_summary_says_where_everything_is_and_never_prints_a_secret(tmp_path):
+    from contracts.deploy import RegistryAddresses  # noqa: PLC0415
+    from registry_api.dev_stack import PreparedStack, summary  # noqa: PLC0415
+
+    env = environment(tmp_path)
+    addresses = RegistryAddresses(
+        chain_id=7210,
+        permit_registry="0x" + "11" * 20,  # type: ignore[arg-type]
+        issuer_registry="0x" + "22" * 20,  # type: ignore[arg-type]
+        admin="0x" + "33" * 20,  # type: ignore[arg-type]
+        registrars=("0x" + "44" * 20,),  # type: ignore[arg-type]
+    )
+    text = summary(
+        PreparedStack(
+            paths=StackPaths(tmp_path / "var"),
+            environment=env,
+            rpc_urls=tuple(RPC),
+            addresses=addresses,
+            registrar="0x" + "44" * 20,
+            api_url="http://127.0.0.1:8000",
+            pki_reused=True,
+            logins={"officer login": tmp_path / "var/pki/rsa/regulator_officer.p12"},
+        )
+    )
+    for needle in (
+        "http://127.0.0.1:8000",
+        "http://127.0.0.1:8000/docs",
+        "http://127.0.0.1:8000/verify/",
+        *RPC,
+        addresses.permit_registry,
+        addresses.issuer_registry,
+        "regulator_officer.p12",
+        "(reused)",
+        "DEVELOPMENT keys",
+    ):
+        assert needle in text, needle
+    assert env["REGISTRY_TOKEN_SECRET"] not in text
