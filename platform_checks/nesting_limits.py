@@ -8,28 +8,12 @@ measured here iteratively and anything deeper than the legitimate answers need i
 
 from __future__ import annotations
 
-import re
+from permitchain.json_nesting import MAX_JSON_DEPTH, json_depth
 
-MAX_JSON_DEPTH = 32
-"""Ethereum JSON-RPC answers nest a handful of levels (a block with transactions: 4)."""
+__all__ = ["MAX_JSON_DEPTH", "MAX_RLP_DEPTH", "json_depth", "rlp_depth_exceeds"]
+
 MAX_RLP_DEPTH = 4
 """BFT extraData nests three levels (list → validators/vote/seals → items)."""
-
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSON_BRACKET = re.compile(rb"[\[\]{}]")
-
-
-def json_depth(body: bytes) -> int:
-    """Deepest ``[``/``{`` nesting of a JSON text (strings skipped; malformed text is fine)."""
-    stripped = _JSON_STRING.sub(b"", body)
-    depth = deepest = 0
-    for match in _JSON_BRACKET.finditer(stripped):
-        if match.group() in (b"[", b"{"):
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth = max(depth - 1, 0)
-    return deepest
 
 
 def rlp_depth_exceeds(raw: bytes, limit: int = MAX_RLP_DEPTH) -> bool:

@@ -12,10 +12,8 @@ import asyncio
 import inspect
 import json
 import math
-import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from itertools import accumulate
 from typing import Any, Protocol
 
 from node.rpc.errors import (
@@ -28,15 +26,9 @@ from node.rpc.errors import (
 )
 from node.rpc.inbound import Params
 from node.rpc.limits import RpcLimits
+from permitchain.json_nesting import MAX_JSON_DEPTH, nested_deeper_than
 
 JSONRPC_VERSION = "2.0"
-MAX_JSON_DEPTH = 32
-"""Deepest nesting a request may have; real calls need about 6 (a batch of filters with topic lists)."""
-
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKET = re.compile(rb"[^\[\]{}]")
-# "[" and "{" step one level in (+1), "]" and "}" one level out (-1 as a signed byte).
-_DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 
 
 class SubscriptionHost(Protocol):
@@ -114,7 +106,7 @@ class Dispatcher:
     async def handle_text(self, text: str | bytes, ctx: CallContext) -> Any | None:
         """Return the response (object or list) to a request text; ``None`` if it held only notifications."""
         raw = text.encode() if isinstance(text, str) else text
-        if _nested_deeper_than(raw, MAX_JSON_DEPTH):
+        if nested_deeper_than(raw, MAX_JSON_DEPTH):
             return _error_response(
                 None, InvalidRequest(f"invalid request: JSON nested deeper than {MAX_JSON_DEPTH} levels")
             )
@@ -181,18 +173,6 @@ class Dispatcher:
         if inspect.isawaitable(result):
             result = await result
         return result
-
-
-def _nested_deeper_than(raw: bytes, limit: int) -> bool:
-    """Whether arrays/objects nest deeper than ``limit``, checked before parsing.
-
-    The C JSON parser recurses once per level, and a body of a few megabytes of ``[`` crashes the
-    process (C stack overflow) instead of raising; string contents are ignored, brackets in them are data.
-    """
-    if raw.count(b"[") + raw.count(b"{") <= limit:
-        return False  # the common case: too few openers to nest that deep
-    brackets = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b'""', raw)).translate(_DEPTH_STEPS)
-    return max(accumulate(memoryview(brackets).cast("b")), default=0) > limit
 
 
 def _valid_id(value: Any) -> bool:
