@@ -33,6 +33,7 @@ from registry_api.chain.sender import Finalized, SignedTx
 from registry_api.exceptions import RegistryError
 from registry_api.models.chain_tables import Anchor
 from registry_api.models.tables import Application, Document
+from registry_api.services import permit_status
 from registry_api.services.outbox import backoff
 from registry_api.services.platform_gate import latest
 from registry_api.services.workflow import Status
@@ -283,9 +284,11 @@ def run_worker(
     base_seconds: float,
     cap_seconds: float,
 ) -> None:
-    """Anchor until ``stop`` is set (the service runs this in a background thread from its lifespan)."""
+    """Anchor (and settle unconfirmed status acts) until ``stop`` is set; run by the service's lifespan."""
     while not stop.is_set():
         try:
+            with sessions() as session:
+                permit_status.reconcile_acts(session, chain=chain, now=clock())
             anchor_due(
                 sessions,
                 chain=chain,

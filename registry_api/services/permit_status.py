@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from permitchain.rule_profile import RuleProfile
 from registry_api.chain.connection import ChainPorts
 from registry_api.chain.exceptions import ChainError
-from registry_api.chain.sender import SignedTx
+from registry_api.chain.sender import Finalized, SignedTx
 from registry_api.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from registry_api.models.chain_tables import Anchor, PermitAct
 from registry_api.models.tables import Application
@@ -113,6 +113,10 @@ def act_on_permit(
         raise Conflict(
             f"permit {permit_number} is not anchored yet ({anchor.state})", code="permit_not_anchored"
         )
+    if any(a.state == "sent" for a in acts_of(session, anchor)):
+        raise Conflict(
+            f"an act on permit {permit_number} is still awaiting the chain", code="permit_act_in_progress"
+        )
     if anchor.permit_status not in _FROM[action]:
         raise Conflict(
             f"a {anchor.permit_status} permit cannot be {_TO[action]}", code="permit_status_conflict"
@@ -146,37 +150,84 @@ def act_on_permit(
             chain.contracts.addresses.permit_registry, data, f"{action.value} permit {permit_number}", record
         )
         final = chain.sender.wait_final(signed.tx_hash)
-        if not final.succeeded:
-            raise ChainError(f"{action.value} transaction {signed.tx_hash} failed on chain")
     except ChainError as exc:
-        act.state = "failed"
+        # Refused before sending: nothing happened. Sent but unconfirmed: stays "sent" for the worker
+        # (reconcile_acts) to settle from the chain, so the database never contradicts it.
+        if act.tx_hash is None:
+            act.state = "failed"
         act.last_error = f"{exc.code}: {exc.message}"[:500]
         session.commit()
         raise
+    if not final.succeeded:
+        act.state = "failed"
+        act.last_error = f"transaction {final.tx_hash} failed on chain"
+        session.commit()
+        raise ChainError(f"{action.value} transaction {final.tx_hash} failed on chain")
+    _apply(session, anchor, act, final, now)
+    return anchor
+
+
+def _apply(session: Session, anchor: Anchor, act: PermitAct, final: Finalized, now: dt.datetime) -> None:
+    """Mirror a final act: the act row, the permit's stored status, an audit row and an outbox event."""
+    action = PermitAction(act.act)
     act.state = "done"
+    act.tx_hash = final.tx_hash
     act.block_number = final.block_number
     act.block_hash = final.block_hash
     act.done_at = now
+    act.last_error = None
     anchor.permit_status = _TO[action]
     app = session.get(Application, anchor.application_id)
     if app is None:  # pragma: no cover - foreign key
-        raise NotFound(f"no application for permit {permit_number}")
+        raise NotFound(f"no application for permit {anchor.permit_number}")
     record_stage(
         session,
         application=app,
-        principal=principal,
+        principal=Principal(iin=act.actor, bin=None, role=Role.HEAD),
         action=f"permit_{action.value}",
         from_status=app.status,
         now=now,
         detail={
-            "permit_number": permit_number,
+            "permit_number": anchor.permit_number,
             "permit_sha256": anchor.permit_hash,
             "reason_code": act.reason_code,
-            "reason": reason,
+            "reason": act.reason,
             "tx_hash": final.tx_hash,
             "block_number": final.block_number,
         },
         event_type=_EVENT[action],
     )
     session.commit()
-    return anchor
+
+
+def reconcile_acts(session: Session, *, chain: ChainPorts, now: dt.datetime) -> int:
+    """Settle acts left ``sent`` (a crash or timeout after broadcasting) from the chain; returns how many.
+
+    Landed and final: mirrored as if confirmed at once. Unknown to every node and without a receipt:
+    it never happened, so the act fails and the permit keeps its status. Still pending: next pass.
+    """
+    settled = 0
+    pending = session.scalars(select(PermitAct).where(PermitAct.state == "sent").order_by(PermitAct.id)).all()
+    for act in pending:
+        if act.tx_hash is None:  # pragma: no cover - "sent" is only written with its hash
+            continue
+        if chain.sender.receipt(act.tx_hash) is None:
+            if chain.sender.is_pending(act.tx_hash):
+                continue
+            act.state = "failed"
+            act.last_error = "the transaction never reached the chain; nothing changed"
+            session.commit()
+            settled += 1
+            continue
+        final = chain.sender.wait_final(act.tx_hash)
+        anchor = session.get(Anchor, act.anchor_id)
+        if anchor is None:  # pragma: no cover - foreign key
+            continue
+        if final.succeeded:
+            _apply(session, anchor, act, final, now)
+        else:
+            act.state = "failed"
+            act.last_error = f"transaction {final.tx_hash} failed on chain"
+            session.commit()
+        settled += 1
+    return settled

@@ -22,6 +22,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 
 @pytest.fixture
+def database_url(tmp_path):
+    """SQLite only here: these paths do not depend on the database; PostgreSQL runs the worker,
+    status-act and five-validator flows."""
+    return f"sqlite:///{tmp_path / 'registry.sqlite3'}"
+
+
+@pytest.fixture
 def report_key(tmp_path):
     path = tmp_path / "platform-check.key"
     key = write_new_signing_key(path)
