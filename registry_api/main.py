@@ -21,7 +21,7 @@ from registry_api.core.config import Settings
 from registry_api.core.db import make_engine, migrate, session_factory
 from registry_api.deps import Clock
 from registry_api.routes import applications, auth, complaints, permits_admin, problems, regulator
-from registry_api.routes.limits import BodySizeLimit
+from registry_api.routes.limits import BodySizeLimit, JsonNestingLimit
 from registry_api.services import anchoring
 from registry_api.services.applications import Ports
 from registry_api.services.outbox import run_worker
@@ -132,5 +132,6 @@ def create_app(
     for module in (auth, applications, regulator, complaints, permits_admin):
         app.include_router(module.router)
     public.install(app, settings)  # public register, verification API and page (no login)
+    app.add_middleware(JsonNestingLimit)  # inner: sees bodies BodySizeLimit already bounded
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     return app

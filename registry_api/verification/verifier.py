@@ -20,6 +20,7 @@ import rfc8785
 from contracts.permit_dates import calendar_dates
 from contracts.registry_reader import PermitRecord
 from contracts.statuses import IssuerStatus, PermitStatus
+from permitchain.json_nesting import nested_deeper_than
 from registry_api.verification.chain_view import AnchorProof, PermitEventKind, RegistryView
 from registry_api.verification.exceptions import VerificationInputError
 from registry_api.verification.report import Check, CheckCode, Outcome, VerificationReport
@@ -71,10 +72,17 @@ def parse_permit_hash(text: str) -> bytes:
     return bytes.fromhex(digits)
 
 
+def _parse_untrusted(document: bytes) -> Any:
+    """Parse an uploaded document, refusing nesting deep enough to crash the parser (see json_nesting)."""
+    if nested_deeper_than(document):
+        raise ValueError("document nests too deeply to be a permit")
+    return json.loads(document)
+
+
 def document_number(document: bytes) -> str | None:
     """The ``number`` field of a permit document, if it is a JSON object that has one."""
     try:
-        parsed = json.loads(document)
+        parsed = _parse_untrusted(document)
     except (ValueError, UnicodeDecodeError):
         return None
     number = parsed.get("number") if isinstance(parsed, dict) else None
@@ -83,7 +91,7 @@ def document_number(document: bytes) -> str | None:
 
 def _canonical_form(document: bytes) -> bytes | None:
     try:
-        return rfc8785.dumps(json.loads(document))
+        return rfc8785.dumps(_parse_untrusted(document))
     except (ValueError, UnicodeDecodeError, TypeError, rfc8785.CanonicalizationError):
         return None
 

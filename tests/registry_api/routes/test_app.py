@@ -71,3 +71,20 @@ def test_an_unexpected_failure_is_a_bare_500_without_a_trace(make_client, clock)
         "message": "an internal error occurred; it has been logged",
     }
     assert "secret" not in response.text and "Traceback" not in response.text
+
+
+def test_a_deeply_nested_json_body_is_400_before_parsing(make_client, clock) -> None:
+    # Without the guard this body overflows the C stack in json.loads (py-evm lifted the recursion
+    # limit) and takes the whole process down; with it, the client gets a problem response.
+    client, settings = make_client(verifier=None)
+    response = client.post(
+        "/v1/applications",
+        content=b"[" * 200_000,
+        headers={**bearer(settings, APPLICANT, clock.now), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "json_too_deep"
+    shallow = client.post(
+        "/v1/applications", json={"form": {}}, headers=bearer(settings, APPLICANT, clock.now)
+    )
+    assert shallow.status_code == 422  # ordinary bodies still reach validation
