@@ -8,6 +8,7 @@ clear message only when no server answers at 127.0.0.1:5432.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -32,7 +33,8 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 ASTANA = ZoneInfo("Asia/Almaty")
-PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+# Where the PostgreSQL half of the suite runs; CI and this machine kind serve one on 127.0.0.1:5432.
+PG_DSN = os.environ.get("PERMITCHAIN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REGULATOR_BIN = "940140000385"
 OFFICER_IIN = "921029350851"
 HEAD_IIN = "870412300129"  # replaced by the dev PKI's head identity where EDS is involved
@@ -44,7 +46,7 @@ def _pg_available() -> str | None:
         with psycopg.connect(PG_DSN, connect_timeout=2):
             return None
     except psycopg.OperationalError as exc:
-        return f"no PostgreSQL server answers at 127.0.0.1:5432 ({exc.__class__.__name__})"
+        return f"no PostgreSQL server answers at {PG_DSN} ({exc.__class__.__name__}); SQLite half still runs"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -60,7 +62,8 @@ def database_url(request, tmp_path) -> Iterator[str]:
     with psycopg.connect(PG_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+        base = PG_DSN.replace("postgresql://", "postgresql+psycopg://", 1)
+        yield f"{base}?options=-csearch_path%3D{schema}"
     finally:
         with psycopg.connect(PG_DSN, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
