@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from node.devnet.network import free_port
+from registry_api import dev_stack
 from registry_api.chain.keystore import open_keystore, read_password_file
 
 from .processes import processes_under
@@ -77,9 +78,10 @@ def test_run_serves_the_api_on_the_chain_and_sigterm_stops_everything(tmp_path):
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=60)
     finally:
-        if process.poll() is None:
+        if process.poll() is None:  # the test failed: kill the stack, then stop the devnet it left
             process.kill()
             process.communicate()
+            dev_stack.down(var)
     assert "registry API" in out and "DEVELOPMENT" in out
     assert "stopped: node-0" in out
     assert processes_under(var) == []
