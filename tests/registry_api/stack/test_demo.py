@@ -7,6 +7,9 @@ import sys
 
 import pytest
 
+from node.devnet import network
+from registry_api import dev_stack
+
 from .processes import processes_under
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
@@ -14,13 +17,20 @@ pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 def test_the_demo_passes_every_step_and_stops_everything(tmp_path):
     work = tmp_path / "demo"
-    done = subprocess.run(
-        [sys.executable, "-m", "registry_api.demo", str(work)],
-        capture_output=True,
-        text=True,
-        timeout=280,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "registry_api.demo", str(work)],
+            capture_output=True,
+            text=True,
+            timeout=280,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        # The demo was killed (no finally ran): stop its devnets here so the suite leaves nothing behind.
+        dev_stack.down(work / "regulator")
+        if any((work / "platform").glob("node-*/node.json")):
+            network.down(work / "platform")
+        raise
     assert done.returncode == 0, done.stdout + done.stderr
     assert "✗" not in done.stdout
     for step in ("platform check", "anchored", "public API says valid", "web page", "now says revoked"):
