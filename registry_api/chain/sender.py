@@ -159,6 +159,7 @@ class RegistrarSender:
         receipt = self.receipt(tx_hash)
         while receipt is None:
             if self._monotonic() >= deadline:
+                self.nonces.reset(self.address)  # the node may have dropped it: re-read before the next one
                 raise ChainError(f"no receipt for {tx_hash} within {self.confirmation_timeout_s:g} s")
             self._sleep(self._poll_s)
             receipt = self.receipt(tx_hash)

@@ -190,6 +190,10 @@ def resume_anchor(
             return
         if _found_on_chain(session, anchor, chain, profile, now):
             return
+    if anchor.state == AnchorState.SENT:
+        # Our earlier transaction is known to no node (lost with a restarted node's pool): its nonce
+        # was never used, so the local counter is ahead of the chain; ask the node again.
+        chain.sender.nonces.reset(chain.sender.address)
     signed = send_anchor(session, anchor, chain, profile)
     final = chain.sender.wait_final(signed.tx_hash)
     if not final.succeeded:

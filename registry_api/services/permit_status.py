@@ -214,6 +214,7 @@ def reconcile_acts(session: Session, *, chain: ChainPorts, now: dt.datetime) -> 
         if chain.sender.receipt(act.tx_hash) is None:
             if chain.sender.is_pending(act.tx_hash):
                 continue
+            chain.sender.nonces.reset(chain.sender.address)  # its nonce was never used
             act.state = "failed"
             act.last_error = "the transaction never reached the chain; nothing changed"
             session.commit()

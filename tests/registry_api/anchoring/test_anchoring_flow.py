@@ -7,6 +7,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from node.config import load_node_config
+from node.devnet.network import start_node, stop_node_process, wait_until_serving
 from registry_api.chain.connection import connect
 from registry_api.models.chain_tables import Anchor
 from registry_api.models.tables import OutboxEvent
@@ -150,3 +152,34 @@ def test_two_permits_signed_at_once_get_distinct_nonces(make_client, pki, clock,
             )
             == 2
         )
+
+
+def test_the_node_process_stopping_mid_anchoring_is_resumed_once(make_client, pki, clock, deployment) -> None:
+    """Broadcast, then the (only) node process stops before confirmation; after its restart the worker
+    finishes the same anchoring: one transaction of the registrar, one PermitAnchored event."""
+    devnet = deployment.devnet
+    client, settings, number = _signed_permit(
+        make_client, pki, clock, deployment, chain_rpc_timeout_seconds=1.0
+    )
+    sessions = client.app.state.sessions
+    chain = connect(settings)
+    before = deployment.tx_count()
+    config_path = devnet.directory / "node-0" / "node.json"
+    with sessions() as session:
+        [anchor] = anchoring.enqueue_issued(session, profile=settings.profile, now=clock.now)
+        anchoring.send_anchor(session, anchor, chain, settings.profile)
+    pid = int((devnet.directory / "node-0" / "node.pid").read_text())
+    assert stop_node_process(pid, config_path)
+    try:
+        outage = _pass(sessions, chain, settings, clock.now)
+        assert (outage.anchored, outage.failed) == (0, 1)
+        row = _anchor(sessions, number)
+        assert row.state == "sent" and "chain_unavailable" in (row.last_error or "")
+    finally:
+        node = start_node(load_node_config(config_path))
+        wait_until_serving(node)
+    assert _pass(sessions, chain, settings, row.next_attempt_at).anchored == 1
+    assert deployment.tx_count() == before + 1
+    row = _anchor(sessions, number)
+    logs = chain.contracts.anchor_log(bytes.fromhex(row.permit_hash))
+    assert logs is not None and logs.tx_hash == row.tx_hash
