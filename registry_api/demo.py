@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -333,6 +334,8 @@ def run_demo(
     platform_up = False
     try:
         port = network.free_port()
+        # A PKI kept from an earlier run may carry CRLs dated after this run's clock: always a new one.
+        shutil.rmtree(paths.pki, ignore_errors=True)
         shift = office_hours_offset(load_settings(environment="dev").calendar, now())
 
         def service_now() -> dt.datetime:
@@ -351,6 +354,9 @@ def run_demo(
             )
         with log.step(f"applicant's platform: a second {nodes}-validator devnet"):
             platform_up = True
+            if any(platform_dir.glob("node-*/node.json")):  # left by an earlier run in a kept folder
+                network.down(platform_dir)
+            shutil.rmtree(platform_dir, ignore_errors=True)
             platform = network.up(
                 platform_dir, nodes=nodes, dev_accounts=1, empty_block_period=APPLICANT_BLOCK_PERIOD_SECONDS
             )
