@@ -30,7 +30,7 @@ from permitchain.rule_profile import RuleProfile
 from registry_api.chain.connection import ChainPorts
 from registry_api.chain.exceptions import ChainError, ChainReverted
 from registry_api.chain.sender import Finalized, SignedTx
-from registry_api.exceptions import RegistryError
+from registry_api.exceptions import InvalidInput, RegistryError
 from registry_api.models.chain_tables import Anchor
 from registry_api.models.tables import Application, Document
 from registry_api.services import permit_status
@@ -228,8 +228,10 @@ def anchor_one(
                 raise
             anchor.attempts += 1
             anchor.last_error = f"{exc.code}: {exc.message}"[:MAX_ERROR_TEXT]
-            if isinstance(exc, ChainReverted) and exc.reason in PERMANENT_REVERTS:
-                anchor.state = AnchorState.FAILED
+            if isinstance(exc, InvalidInput) or (
+                isinstance(exc, ChainReverted) and exc.reason in PERMANENT_REVERTS
+            ):
+                anchor.state = AnchorState.FAILED  # retrying cannot help: the data itself is refused
             anchor.next_attempt_at = now + backoff(
                 anchor.attempts, base_seconds=base_seconds, cap_seconds=cap_seconds
             )

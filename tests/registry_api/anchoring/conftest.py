@@ -29,7 +29,7 @@ from registry_api.models.chain_tables import Anchor
 from registry_api.services.auth import Principal
 from registry_api.services.workflow import Role
 from tests.registry_api.conftest import bearer
-from tests.registry_api.submissions import submission
+from tests.registry_api.submissions import form_for, submission
 
 PASSWORD = "correct horse battery staple"
 
@@ -107,11 +107,16 @@ def ports(settings, **kwargs) -> ChainPorts:
 class Request:
     """One service request driven over HTTP up to (and including) the head's signature."""
 
-    def __init__(self, client, settings, pki, clock, *, endpoints: list[str] | None = None) -> None:
+    def __init__(
+        self, client, settings, pki, clock, *, endpoints: list[str] | None = None, **form_fields: Any
+    ) -> None:
         self.client, self.settings, self.pki, self.clock = client, settings, pki, clock
         self.signer = pki.signing("legal_first_head")
         self.applicant = Principal(iin=self.signer.iin, bin=pki.entity_bin, role=Role.APPLICANT)
-        body = submission(self.signer, applicant_id=pki.entity_bin, legal_entity=True, at=clock.now)
+        form = {**form_for(pki.entity_bin, legal_entity=True), **form_fields}
+        body = submission(
+            self.signer, applicant_id=pki.entity_bin, legal_entity=True, at=clock.now, form=form
+        )
         if endpoints is not None:
             body["attachments"][1]["node_endpoints"] = endpoints
         response = client.post("/v1/applications", json=body, headers=self.headers("applicant"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
@@ -183,3 +184,21 @@ def test_the_node_process_stopping_mid_anchoring_is_resumed_once(make_client, pk
     row = _anchor(sessions, number)
     logs = chain.contracts.anchor_log(bytes.fromhex(row.permit_hash))
     assert logs is not None and logs.tx_hash == row.tx_hash
+
+
+def test_a_permit_the_registry_cannot_hold_fails_visibly_and_is_not_retried(
+    make_client, pki, clock, deployment
+) -> None:
+    """A platform name the form allows (500 characters) but the contract does not (128 bytes)."""
+    client, settings = make_client(pki=pki, **deployment.chain_settings())
+    request = Request(client, settings, pki, clock, platform_name="Платформа " * 20)
+    request.to_signature()
+    number = request.sign()
+    sessions = client.app.state.sessions
+    before = deployment.tx_count()
+    assert _pass(sessions, connect(settings), settings, clock.now).failed == 1
+    row = _anchor(sessions, number)
+    assert row.state == "failed" and "chain_value_invalid" in (row.last_error or "")
+    later = clock.now + dt.timedelta(days=1)
+    assert _pass(sessions, connect(settings), settings, later) == anchoring.AnchorPass(0, 0)
+    assert deployment.tx_count() == before
