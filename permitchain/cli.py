@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "registry_api.cli",
     "registry_api.verify_cli",
     "registry_api.stack_cli",
+    "registry_api.chain.registrar_cli",
     "kz_eds.cli",
     "node.cli",
     "node.devnet.cli",
