@@ -158,7 +158,8 @@ def test_unconfirmed_acts_are_settled_from_the_chain(make_client, pki, clock, de
             session.commit()
 
         data = chain.contracts.act_call("suspend", bytes.fromhex(anchor.permit_hash), 5)
-        chain.sender.send(chain.contracts.addresses.permit_registry, data, "suspend", record)  # then a crash
+        sent = chain.sender.send(chain.contracts.addresses.permit_registry, data, "suspend", record)  # crash
+        chain.sender.wait_final(sent.tx_hash)  # it lands while the service is down
         # A second act whose transaction was recorded but never broadcast.
         session.add(
             PermitAct(
