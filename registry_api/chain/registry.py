@@ -70,7 +70,7 @@ class RegistryContracts:
         )
         abi = load_artifact("PermitRegistry").abi
         event = next(e for e in abi if e.get("type") == "event" and e.get("name") == "PermitAnchored")
-        self._anchored_topic = "0x" + event_abi_to_log_topic(event).hex()  # type: ignore[arg-type]
+        self.anchored_topic = "0x" + event_abi_to_log_topic(event).hex()  # type: ignore[arg-type]
 
     def anchor_call(
         self,
@@ -133,7 +133,7 @@ class RegistryContracts:
             "address": self.addresses.permit_registry,
             "fromBlock": 0,
             "toBlock": "latest",
-            "topics": [self._anchored_topic, "0x" + permit_hash.hex()],
+            "topics": [self.anchored_topic, "0x" + permit_hash.hex()],
         }
         logs = self.gateway.call("anchoring event", lambda w3: w3.eth.get_logs(query))  # type: ignore[arg-type]
         if not logs:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from contracts.permit_dates import PermitWindow, window_for_issue
 from contracts.statuses import PermitStatus
@@ -221,11 +222,19 @@ def anchor_one(
             raise RegistryError(f"no anchor {anchor_id}", code="not_found")
         try:
             resume_anchor(session, anchor, chain=chain, profile=profile, now=now)
+        except StaleDataError:
+            # Another worker (a second service process) moved this row meanwhile; it asked the chain
+            # first too, so nothing was anchored twice. Report the row as it now stands.
+            session.rollback()
+            current = session.get(Anchor, anchor_id)
+            return current.state if current is not None else AnchorState.INTENT
         except (ChainError, RegistryError) as exc:
             session.rollback()
             anchor = session.get(Anchor, anchor_id)
             if anchor is None:  # pragma: no cover - rows are never deleted
                 raise
+            if anchor.state == AnchorState.ANCHORED:  # another worker finished it while this one failed
+                return anchor.state
             anchor.attempts += 1
             anchor.last_error = f"{exc.code}: {exc.message}"[:MAX_ERROR_TEXT]
             if isinstance(exc, InvalidInput) or (

@@ -202,3 +202,55 @@ def test_a_permit_the_registry_cannot_hold_fails_visibly_and_is_not_retried(
     later = clock.now + dt.timedelta(days=1)
     assert _pass(sessions, connect(settings), settings, later) == anchoring.AnchorPass(0, 0)
     assert deployment.tx_count() == before
+
+
+def test_two_service_processes_on_one_intent_anchor_it_once(make_client, pki, clock, deployment) -> None:
+    """Two workers with their own chain ports (two processes of the service) race for one intent."""
+    client, settings, number = _signed_permit(make_client, pki, clock, deployment)
+    sessions = client.app.state.sessions
+    with sessions() as session:
+        [anchor] = anchoring.enqueue_issued(session, profile=settings.profile, now=clock.now)
+    workers = [connect(settings), connect(settings)]
+    barrier = threading.Barrier(2)
+    states: list[str] = []
+
+    def run(chain) -> None:
+        barrier.wait()
+        states.append(
+            anchoring.anchor_one(
+                sessions,
+                anchor.id,
+                chain=chain,
+                profile=settings.profile,
+                now=clock.now,
+                base_seconds=1.0,
+                cap_seconds=1.0,
+            )
+        )
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    # Whatever the interleaving, a later pass settles the row, and the permit is on chain once.
+    anchoring.anchor_due(
+        sessions,
+        chain=workers[0],
+        profile=settings.profile,
+        now=clock.now + dt.timedelta(minutes=5),
+        base_seconds=1.0,
+        cap_seconds=1.0,
+    )
+    row = _anchor(sessions, number)
+    assert row.state == "anchored"
+    contracts = workers[0].contracts
+    logs = deployment.devnet.w3.eth.get_logs(
+        {
+            "address": deployment.addresses.permit_registry,
+            "fromBlock": 0,
+            "toBlock": "latest",
+            "topics": [contracts.anchored_topic, "0x" + row.permit_hash],
+        }
+    )
+    assert len(logs) == 1 and logs[0]["transactionHash"].to_0x_hex() == row.tx_hash
