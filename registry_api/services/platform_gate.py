@@ -27,6 +27,7 @@ from platform_checks import (
     load_signing_key,
     parse_endpoint,
     run_platform_check,
+    verify_report,
 )
 from registry_api.core.config import Settings
 from registry_api.exceptions import Conflict, InvalidInput
@@ -170,6 +171,7 @@ def require_passing(
             f"the platform check of {record.checked_at.isoformat()} did not pass ({record.verdict})",
             reasons=record.reasons,
         )
+    _check_integrity(record, settings)
     age = now - record.checked_at
     if age > dt.timedelta(seconds=settings.platform_check_max_age_seconds):
         raise PlatformCheckFailed(
@@ -177,3 +179,25 @@ def require_passing(
             code="platform_check_stale",
         )
     return record
+
+
+def _check_integrity(record: PlatformCheckRecord, settings: Settings) -> None:
+    """The stored report must still be the one the regulator's key signed (no edited verdicts)."""
+    if settings.platform_check_key_file is None:
+        raise PlatformCheckFailed("no platform-check key is configured", code="platform_check_key_missing")
+    try:
+        public_key = load_signing_key(settings.platform_check_key_file).verify_key.encode()
+        verify_report(record.report, public_key)
+    except PlatformCheckError as exc:
+        raise PlatformCheckFailed(
+            f"the stored platform-check report fails verification: {exc.message}",
+            code="platform_check_report_invalid",
+        ) from exc
+    if (
+        record.report.get("content_hash") != record.content_hash
+        or record.report["body"].get("verdict") != "pass"
+    ):
+        raise PlatformCheckFailed(
+            "the stored platform-check record does not match its signed report",
+            code="platform_check_report_invalid",
+        )

@@ -9,6 +9,7 @@ and the RPC conformance suite takes the last one.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import threading
 import time
@@ -25,7 +26,7 @@ from contracts.registry_reader import RegistryReader
 from contracts.statuses import IssuerStatus, PermitStatus
 from platform_checks.report import write_new_signing_key
 from registry_api.chain.keystore import write_keystore
-from registry_api.models.chain_tables import Anchor
+from registry_api.models.chain_tables import Anchor, PlatformCheckRecord
 from registry_api.services import anchoring
 from tests.node.network.cluster import rpc
 from tests.registry_api.anchoring.conftest import PASSWORD, Request
@@ -104,9 +105,27 @@ def test_a_five_node_platform_passes_and_its_permit_is_anchored_once(make_client
     with traffic(devnet5):
         check = request.step("officer", "platform-check")
     assert check["verdict"] == "pass", check["reasons"]
+
+    # A pass admits signing only while fresh, and only as the regulator's key signed it.
+    checked_at = clock.now
+    clock.now = checked_at + dt.timedelta(seconds=settings.platform_check_max_age_seconds + 1)
+    stale = request.post("head", "sign")
+    assert stale.status_code == 409 and stale.json()["code"] == "platform_check_stale"
+    clock.now = checked_at + dt.timedelta(minutes=10)
+    sessions = client.app.state.sessions
+    with sessions() as session:
+        record = session.scalars(select(PlatformCheckRecord)).one()
+        genuine = record.report
+        record.report = {**genuine, "body": {**genuine["body"], "min_nodes": 1}}  # edited after signing
+        session.commit()
+    edited = request.post("head", "sign")
+    assert edited.status_code == 409 and edited.json()["code"] == "platform_check_report_invalid"
+    with sessions() as session:
+        record = session.scalars(select(PlatformCheckRecord)).one()
+        record.report = genuine
+        session.commit()
     number = request.sign()
 
-    sessions = client.app.state.sessions
     sent_before = w3.eth.get_transaction_count(registrar.address)
     chain = client.app.state.chain
     result = anchoring.anchor_due(

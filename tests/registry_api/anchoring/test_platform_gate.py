@@ -6,16 +6,12 @@ Loopback addresses are refused by the service unless explicitly allowed (tests a
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select
 
 from platform_checks import verify_report
 from platform_checks.report import write_new_signing_key
-from registry_api.models.chain_tables import PlatformCheckRecord
 from registry_api.models.tables import Application, AuditEntry
-from registry_api.services import platform_gate
 from tests.registry_api.anchoring.conftest import Request
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
@@ -94,32 +90,3 @@ def test_loopback_endpoints_are_refused_unless_allowed(make_client, pki, clock, 
         assert reach["status"] == "fail"
     else:  # refused before any call
         assert response.status_code == 422 and response.json()["code"] == "endpoints_invalid"
-
-
-def test_the_head_signs_only_with_a_fresh_passing_report(make_client, pki, clock, report_key) -> None:
-    """Age rule of the gate: a passing report older than the configured age no longer admits signing."""
-    client, settings = make_client(pki=pki, **_gate_settings(report_key, platform_check_max_age_seconds=3600))
-    request = Request(client, settings, pki, clock)
-    request.to_signature()
-    sessions = client.app.state.sessions
-    with sessions() as session:
-        app = session.scalars(select(Application).where(Application.number == request.number)).one()
-        session.add(
-            PlatformCheckRecord(
-                application_id=app.id,
-                checked_at=clock.now,
-                actor="000000000000",
-                verdict="pass",
-                content_hash="sha256:" + "0" * 64,
-                reasons=[],
-                report={},
-            )
-        )
-        session.commit()
-        assert platform_gate.require_passing(session, app=app, settings=settings, now=clock.now) is not None
-        later = clock.now + dt.timedelta(seconds=3601)
-        with pytest.raises(platform_gate.PlatformCheckFailed) as stale:
-            platform_gate.require_passing(session, app=app, settings=settings, now=later)
-        assert stale.value.code == "platform_check_stale"
-    clock.now = clock.now + dt.timedelta(minutes=30)
-    assert request.step("head", "sign")["status"] == "permit_issued"
