@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from permitchain.rule_profile import RuleProfile
 from registry_api.chain.connection import ChainPorts
@@ -163,8 +164,27 @@ def act_on_permit(
         act.last_error = f"transaction {final.tx_hash} failed on chain"
         session.commit()
         raise ChainError(f"{action.value} transaction {final.tx_hash} failed on chain")
-    _apply(session, anchor, act, final, now)
+    _apply_once(session, anchor, act, final, now)
     return anchor
+
+
+def _apply_once(session: Session, anchor: Anchor, act: PermitAct, final: Finalized, now: dt.datetime) -> None:
+    """Mirror a final act exactly once, whichever of the request and the worker gets there first.
+
+    Once the act is ``sent``, the anchoring worker's ``reconcile_acts`` may settle it from the chain while
+    the request that sent it is still waiting for finality. The anchor row is versioned, so the loser's
+    flush fails as a whole (no second audit row or event); it then finds the act done and stops, or, when
+    the anchor changed for another reason, mirrors the act onto the fresh row.
+    """
+    try:
+        _apply(session, anchor, act, final, now)
+    except StaleDataError:
+        session.rollback()
+        session.refresh(act)
+        session.refresh(anchor)
+        if act.state == "done":
+            return
+        _apply(session, anchor, act, final, now)
 
 
 def _apply(session: Session, anchor: Anchor, act: PermitAct, final: Finalized, now: dt.datetime) -> None:
@@ -225,7 +245,7 @@ def reconcile_acts(session: Session, *, chain: ChainPorts, now: dt.datetime) -> 
         if anchor is None:  # pragma: no cover - foreign key
             continue
         if final.succeeded:
-            _apply(session, anchor, act, final, now)
+            _apply_once(session, anchor, act, final, now)
         else:
             act.state = "failed"
             act.last_error = f"transaction {final.tx_hash} failed on chain"

@@ -190,3 +190,35 @@ def test_unconfirmed_acts_are_settled_from_the_chain(make_client, pki, clock, de
     with sessions() as session:
         events = session.scalars(select(OutboxEvent.event_type).order_by(OutboxEvent.seq)).all()
     assert events.count("permit_suspended") == 1 and "permit_revoked" not in events
+
+
+def test_a_worker_settling_the_act_while_the_request_waits_is_mirrored_once(
+    make_client, pki, clock, deployment, monkeypatch
+) -> None:
+    # The worker's reconcile pass may settle a "sent" act from the chain while the request that sent it
+    # is still waiting for finality; the request must then answer success, not a 500, and the act must be
+    # recorded once (one audit row, one event).
+    client, settings = make_client(pki=pki, **deployment.chain_settings())
+    request = Request(client, settings, pki, clock)
+    request.to_signature()
+    number = request.sign()
+    assert _anchor_all(client, settings, clock.now).anchored == 1
+    chain, sessions = client.app.state.chain, client.app.state.sessions
+    wait_final = chain.sender.wait_final
+
+    def worker_runs_meanwhile(tx_hash):
+        final = wait_final(tx_hash)
+        monkeypatch.setattr(chain.sender, "wait_final", wait_final)  # the worker waits the normal way
+        with sessions() as worker_session:
+            assert permit_status.reconcile_acts(worker_session, chain=chain, now=clock.now) == 1
+        return final
+
+    monkeypatch.setattr(chain.sender, "wait_final", worker_runs_meanwhile)
+    response = _act(request, "head", number, "suspend", {"reason_code": 5, "reason": "inspection"})
+    assert response.status_code == 200, response.text
+    view = client.get(f"/v1/regulator/permits/{number}", headers=request.headers("auditor")).json()
+    assert view["status"] == "suspended"
+    assert [(a["act"], a["state"]) for a in view["acts"]] == [("suspend", "done")]
+    with sessions() as session:
+        events = session.scalars(select(OutboxEvent.event_type).order_by(OutboxEvent.seq)).all()
+    assert events.count("permit_suspended") == 1
