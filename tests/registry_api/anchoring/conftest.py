@@ -26,6 +26,7 @@ from node.devnet.network import down, up
 from registry_api.chain.connection import ChainPorts, connect
 from registry_api.chain.keystore import write_keystore
 from registry_api.models.chain_tables import Anchor
+from registry_api.services import anchoring
 from registry_api.services.auth import Principal
 from registry_api.services.workflow import Role
 from tests.registry_api.conftest import bearer
@@ -165,3 +166,22 @@ def wait_for_anchor(sessions, permit_number: str, *, timeout: float = 30.0) -> A
                 return anchor
         time.sleep(0.1)
     raise AssertionError(f"permit {permit_number} was not anchored within {timeout} s")
+
+
+def anchor_all(client, settings, now, chain=None):
+    """Run one anchoring pass of the service's worker, with short backoffs, as the lifespan would."""
+    return anchoring.anchor_due(
+        client.app.state.sessions,
+        chain=chain or client.app.state.chain,
+        profile=settings.profile,
+        now=now,
+        base_seconds=1.0,
+        cap_seconds=1.0,
+    )
+
+
+def act(request, who: str, number: str, action: str, body=None):
+    """POST a status act (suspend, reinstate, revoke) on a permit as ``who``."""
+    return request.client.post(
+        f"/v1/regulator/permits/{number}/{action}", json=body or {}, headers=request.headers(who)
+    )

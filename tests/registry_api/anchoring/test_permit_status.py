@@ -11,26 +11,9 @@ from contracts.statuses import IssuerStatus, PermitStatus
 from registry_api.models.chain_tables import Anchor
 from registry_api.models.tables import AuditEntry, OutboxEvent
 from registry_api.services import anchoring
-from tests.registry_api.anchoring.conftest import Request
+from tests.registry_api.anchoring.conftest import Request, act, anchor_all
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
-
-
-def _anchor_all(client, settings, now, chain=None):
-    return anchoring.anchor_due(
-        client.app.state.sessions,
-        chain=chain or client.app.state.chain,
-        profile=settings.profile,
-        now=now,
-        base_seconds=1.0,
-        cap_seconds=1.0,
-    )
-
-
-def _act(request, who: str, number: str, action: str, body=None):
-    return request.client.post(
-        f"/v1/regulator/permits/{number}/{action}", json=body or {}, headers=request.headers(who)
-    )
 
 
 def test_suspend_reinstate_revoke_are_on_chain_and_in_the_register(
@@ -42,17 +25,17 @@ def test_suspend_reinstate_revoke_are_on_chain_and_in_the_register(
     number = request.sign()
     reason = {"reason_code": 7, "reason": "platform nodes found offline at inspection"}
 
-    early = _act(request, "head", number, "suspend", reason)
+    early = act(request, "head", number, "suspend", reason)
     assert early.status_code == 404  # no intent yet: the worker has not seen it
     with client.app.state.sessions() as session:
         anchoring.enqueue_issued(session, profile=settings.profile, now=clock.now)
-    pending = _act(request, "head", number, "suspend", reason)
+    pending = act(request, "head", number, "suspend", reason)
     assert pending.status_code == 409 and pending.json()["code"] == "permit_not_anchored"
-    assert _anchor_all(client, settings, clock.now).anchored == 1
+    assert anchor_all(client, settings, clock.now).anchored == 1
 
-    assert _act(request, "officer", number, "suspend", reason).status_code == 403
-    assert _act(request, "auditor", number, "revoke", reason).status_code == 403
-    no_code = _act(request, "head", number, "suspend", {"reason": "no code"})
+    assert act(request, "officer", number, "suspend", reason).status_code == 403
+    assert act(request, "auditor", number, "revoke", reason).status_code == 403
+    no_code = act(request, "head", number, "suspend", {"reason": "no code"})
     assert no_code.status_code == 422 and no_code.json()["code"] == "reason_code_required"
 
     reader = deployment.reader()
@@ -63,26 +46,26 @@ def test_suspend_reinstate_revoke_are_on_chain_and_in_the_register(
         at = int(time.time()) + 5  # acts count from their own block time
         return reader.permit_status(permit_hash, at), reader.issuer_status(pki.entity_bin, at)
 
-    suspended = _act(request, "head", number, "suspend", reason)
+    suspended = act(request, "head", number, "suspend", reason)
     assert suspended.status_code == 200, suspended.json()
     assert suspended.json()["status"] == "suspended"
     permit, issuer = on_chain()
     assert permit.status is PermitStatus.SUSPENDED and permit.reason == 7
     assert issuer.status is IssuerStatus.SUSPENDED
 
-    again = _act(request, "head", number, "suspend", reason)
+    again = act(request, "head", number, "suspend", reason)
     assert again.status_code == 409 and again.json()["code"] == "permit_status_conflict"
 
-    reinstated = _act(request, "head", number, "reinstate", {"reason": "nodes back online"})
+    reinstated = act(request, "head", number, "reinstate", {"reason": "nodes back online"})
     assert reinstated.status_code == 200 and reinstated.json()["status"] == "valid"
     permit, issuer = on_chain()
     assert permit.status is PermitStatus.VALID and issuer.status is IssuerStatus.ACTIVE
 
-    revoked = _act(request, "head", number, "revoke", {"reason_code": 3, "reason": "court decision in force"})
+    revoked = act(request, "head", number, "revoke", {"reason_code": 3, "reason": "court decision in force"})
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
     permit, issuer = on_chain()
     assert permit.status is PermitStatus.REVOKED and issuer.status is IssuerStatus.REVOKED
-    assert _act(request, "head", number, "reinstate", {"reason": "x"}).status_code == 409
+    assert act(request, "head", number, "reinstate", {"reason": "x"}).status_code == 409
 
     view = client.get(f"/v1/regulator/permits/{number}", headers=request.headers("auditor")).json()
     assert [(a["act"], a["state"]) for a in view["acts"]] == [

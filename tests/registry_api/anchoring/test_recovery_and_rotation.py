@@ -16,8 +16,8 @@ from registry_api.chain.registrars import rotate_registrar
 from registry_api.exceptions import ConfigurationError
 from registry_api.models.chain_tables import Anchor, PermitAct
 from registry_api.models.tables import OutboxEvent
-from registry_api.services import anchoring, permit_status
-from tests.registry_api.anchoring.conftest import PASSWORD, Request
+from registry_api.services import permit_status
+from tests.registry_api.anchoring.conftest import PASSWORD, Request, act, anchor_all
 from tests.registry_api.conftest import make_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
@@ -30,29 +30,12 @@ def database_url(tmp_path):
     return f"sqlite:///{tmp_path / 'registry.sqlite3'}"
 
 
-def _anchor_all(client, settings, now, chain=None):
-    return anchoring.anchor_due(
-        client.app.state.sessions,
-        chain=chain or client.app.state.chain,
-        profile=settings.profile,
-        now=now,
-        base_seconds=1.0,
-        cap_seconds=1.0,
-    )
-
-
-def _act(request, who: str, number: str, action: str, body=None):
-    return request.client.post(
-        f"/v1/regulator/permits/{number}/{action}", json=body or {}, headers=request.headers(who)
-    )
-
-
 def test_expiry_is_derived_from_the_profile_validity(make_client, pki, clock, deployment) -> None:
     client, settings = make_client(pki=pki, **deployment.chain_settings())
     request = Request(client, settings, pki, clock)
     request.to_signature()
     number = request.sign()
-    assert _anchor_all(client, settings, clock.now).anchored == 1
+    assert anchor_all(client, settings, clock.now).anchored == 1
     view = client.get(f"/v1/regulator/permits/{number}", headers=request.headers("auditor")).json()
     last = dt.date.fromisoformat(view["last_valid_day"])
     assert last == settings.profile.permit_valid_until(dt.date.fromisoformat(view["issued_on"]))
@@ -68,7 +51,7 @@ def test_expiry_is_derived_from_the_profile_validity(make_client, pki, clock, de
         client.get(f"/v1/regulator/permits/{number}", headers=request.headers("auditor")).json()["status"]
         == "expired"
     )
-    expired = _act(request, "head", number, "suspend", {"reason_code": 1, "reason": "late"})
+    expired = act(request, "head", number, "suspend", {"reason_code": 1, "reason": "late"})
     assert expired.status_code == 409 and expired.json()["code"] == "permit_expired"
 
 
@@ -77,7 +60,7 @@ def test_registrar_rotation_keeps_old_permits_valid(make_client, pki, clock, dep
     first = Request(client, settings, pki, clock)
     first.to_signature()
     old_number = first.sign()
-    assert _anchor_all(client, settings, clock.now).anchored == 1
+    assert anchor_all(client, settings, clock.now).anchored == 1
 
     new_registrar = deployment.devnet.accounts[2]
     rotate_registrar(
@@ -90,7 +73,7 @@ def test_registrar_rotation_keeps_old_permits_valid(make_client, pki, clock, dep
     second = Request(client, settings, pki, clock)
     second.to_signature()
     new_number = second.sign()
-    refused = _anchor_all(client, settings, clock.now)  # the retired key cannot write any more
+    refused = anchor_all(client, settings, clock.now)  # the retired key cannot write any more
     assert (refused.anchored, refused.failed) == (0, 1)
     with client.app.state.sessions() as session:
         row = session.scalars(select(Anchor).where(Anchor.permit_number == new_number)).one()
@@ -100,7 +83,7 @@ def test_registrar_rotation_keeps_old_permits_valid(make_client, pki, clock, dep
     keystore = tmp_path / "registrar-2.json"
     write_keystore(keystore, new_registrar.key, PASSWORD, iterations=1024)
     rotated = connect(settings.model_copy(update={"registrar_keystore_file": keystore}))
-    assert _anchor_all(client, settings, retry_at, chain=rotated).anchored == 1
+    assert anchor_all(client, settings, retry_at, chain=rotated).anchored == 1
 
     reader = deployment.reader()
     at = int(time.time())
@@ -136,7 +119,7 @@ def test_unconfirmed_acts_are_settled_from_the_chain(make_client, pki, clock, de
     request = Request(client, settings, pki, clock)
     request.to_signature()
     number = request.sign()
-    assert _anchor_all(client, settings, clock.now).anchored == 1
+    assert anchor_all(client, settings, clock.now).anchored == 1
     chain, sessions = client.app.state.chain, client.app.state.sessions
     head = pki.signing("regulator_head").iin
     with sessions() as session:
@@ -175,7 +158,7 @@ def test_unconfirmed_acts_are_settled_from_the_chain(make_client, pki, clock, de
         )
         session.commit()
 
-    busy = _act(request, "head", number, "reinstate", {"reason": "x"})
+    busy = act(request, "head", number, "reinstate", {"reason": "x"})
     assert busy.status_code == 409 and busy.json()["code"] == "permit_act_in_progress"
     with sessions() as session:
         assert permit_status.reconcile_acts(session, chain=chain, now=clock.now) == 2
@@ -202,7 +185,7 @@ def test_a_worker_settling_the_act_while_the_request_waits_is_mirrored_once(
     request = Request(client, settings, pki, clock)
     request.to_signature()
     number = request.sign()
-    assert _anchor_all(client, settings, clock.now).anchored == 1
+    assert anchor_all(client, settings, clock.now).anchored == 1
     chain, sessions = client.app.state.chain, client.app.state.sessions
     wait_final = chain.sender.wait_final
 
@@ -214,7 +197,7 @@ def test_a_worker_settling_the_act_while_the_request_waits_is_mirrored_once(
         return final
 
     monkeypatch.setattr(chain.sender, "wait_final", worker_runs_meanwhile)
-    response = _act(request, "head", number, "suspend", {"reason_code": 5, "reason": "inspection"})
+    response = act(request, "head", number, "suspend", {"reason_code": 5, "reason": "inspection"})
     assert response.status_code == 200, response.text
     view = client.get(f"/v1/regulator/permits/{number}", headers=request.headers("auditor")).json()
     assert view["status"] == "suspended"
