@@ -10,6 +10,10 @@ the overlay when a block fails: nothing of it ever reaches the disk.
 
 Auxiliary keys live in their own LMDB sub-database under a namespace, so consensus, permissioning and
 the node never collide with py-evm's key schema or with each other.
+
+After each commit the store gives back the page-table entries of LMDB's memory map
+(:mod:`node.storage.mapped_pages`), so the node's RSS stays the size of its own memory instead of
+growing towards the size of the database file.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 import lmdb
 from eth.db.backends.base import BaseDB
 
+from node.storage import mapped_pages
 from node.storage.exceptions import StorageError
 
 DEFAULT_MAP_SIZE = 64 * 1024**3
@@ -40,7 +45,9 @@ def _aux_key(namespace: str, key: bytes) -> bytes:
 class LmdbStore:
     """One LMDB environment with a chain key space (py-evm's) and a namespaced auxiliary key space."""
 
-    def __init__(self, path: Path, *, map_size: int = DEFAULT_MAP_SIZE) -> None:
+    def __init__(
+        self, path: Path, *, map_size: int = DEFAULT_MAP_SIZE, release_mapped_pages: bool = True
+    ) -> None:
         path.mkdir(parents=True, exist_ok=True)
         # LMDB lets several processes open one environment; two nodes writing one chain would each
         # believe their own head. An exclusive lock on a side file refuses the second one.
@@ -63,6 +70,10 @@ class LmdbStore:
         self._staged_aux: dict[bytes, bytes | None] = {}
         self._lock = threading.RLock()
         self.commits = 0
+        self.data_file = path / "data.mdb"
+        self._release_mapped_pages = release_mapped_pages
+        found = mapped_pages.mappings_of(self.data_file)
+        self._mapping = found[0] if len(found) == 1 else None
 
     # -- chain key space -------------------------------------------------------------------------
     def chain_get(self, key: bytes) -> bytes | None:
@@ -72,6 +83,17 @@ class LmdbStore:
             with self._env.begin(db=self._chain) as txn:
                 value = txn.get(key)
             return None if value is None else bytes(value)
+
+    def chain_get_committed(self, key: bytes) -> bytes | None:
+        """Read the chain key space as last committed: no staged writes, and no lock taken.
+
+        Readers (RPC, the pool's nonce checks) use this so that they never wait behind a block being
+        built or validated, and never see a block that is not yet durable. LMDB read transactions are
+        safe from any thread and see one committed snapshot each.
+        """
+        with self._env.begin(db=self._chain) as txn:
+            value = txn.get(key)
+        return None if value is None else bytes(value)
 
     def chain_stage(self, key: bytes, value: bytes | None) -> None:
         """Stage a put (or a delete when ``value`` is None) for the next :meth:`commit`."""
@@ -148,6 +170,14 @@ class LmdbStore:
             self._staged_chain.clear()
             self._staged_aux.clear()
             self.commits += 1
+            if self._release_mapped_pages:
+                self.release_mapped_pages()
+
+    def release_mapped_pages(self) -> bool:
+        """Unmap the file's pages from this process (they stay cached); True when it was done."""
+        if self._mapping is None:
+            return False
+        return mapped_pages.release(self._mapping, self.disk_bytes())
 
     def discard(self) -> None:
         """Forget everything staged since the last commit."""
@@ -191,3 +221,25 @@ class StagedChainDatabase(BaseDB):
 
     def _exists(self, key: bytes) -> bool:
         return self._store.chain_get(key) is not None
+
+
+class CommittedChainView(BaseDB):
+    """Read-only py-evm ``DatabaseAPI`` over what :class:`LmdbStore` has committed, for lock-free reads."""
+
+    def __init__(self, store: LmdbStore) -> None:
+        self._store = store
+
+    def __getitem__(self, key: bytes) -> bytes:
+        value = self._store.chain_get_committed(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        raise StorageError("the committed view is read-only; writes go through the staged database")
+
+    def __delitem__(self, key: bytes) -> None:
+        raise StorageError("the committed view is read-only; writes go through the staged database")
+
+    def _exists(self, key: bytes) -> bool:
+        return self._store.chain_get_committed(key) is not None

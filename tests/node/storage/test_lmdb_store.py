@@ -4,7 +4,7 @@ import pytest
 from eth.db.atomic import AtomicDB
 
 from node.storage.exceptions import StorageError
-from node.storage.lmdb_store import LmdbStore, StagedChainDatabase
+from node.storage.lmdb_store import CommittedChainView, LmdbStore, StagedChainDatabase
 
 
 def test_staged_writes_are_visible_but_not_durable_until_commit(tmp_path):
@@ -96,3 +96,21 @@ def test_a_second_opener_is_refused_until_the_first_closes(tmp_path):
         LmdbStore(tmp_path / "db")
     first.close()
     LmdbStore(tmp_path / "db").close()
+
+
+def test_the_committed_view_sees_commits_only_and_refuses_writes(tmp_path):
+    store = LmdbStore(tmp_path / "db")
+    view = CommittedChainView(store)
+    store.chain_stage(b"k", b"staged")
+    assert b"k" not in view
+    with pytest.raises(KeyError):
+        view[b"k"]
+    store.commit()
+    assert view[b"k"] == b"staged"
+    store.chain_stage(b"k", b"newer")
+    assert view[b"k"] == b"staged"
+    with pytest.raises(StorageError, match="read-only"):
+        view[b"x"] = b"1"
+    with pytest.raises(StorageError, match="read-only"):
+        del view[b"k"]
+    store.close()
