@@ -1,9 +1,12 @@
 """``ChainService``: the node's one owner of the py-evm chain and of the store it writes to.
 
-Reads, building, validation and commits all go through here under one lock, because py-evm's chain
-object is not thread-safe and the RPC layer may call from worker threads. A block is made durable by
-:meth:`ChainService.commit_block` in one LMDB transaction (see :mod:`node.storage.lmdb_store`); a block
-this node has already executed (built or validated) is persisted without running it again.
+Two py-evm chains share one store. The *working* chain builds, validates and commits blocks under one
+lock: its writes are staged in memory until :meth:`ChainService.commit_block` makes a block durable in
+one LMDB transaction (see :mod:`node.storage.lmdb_store`); a block this node has already executed
+(built or validated) is persisted without running it again. The *reader* chain sees only what is
+committed and takes no chain lock, so RPC reads and the pool's nonce checks answer while a block of
+hundreds of milliseconds is being executed, instead of queueing behind it, and never see a block that
+is not yet durable. Only the small decoded-block caches have a lock of their own.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ from node.execution.chain import BftChain
 from node.execution.receipts import block_receipt_records, log_matches
 from node.execution.vm import BFT_DIFFICULTY, BFT_NONCE, BftPragueVM
 from node.genesis import GenesisConfig
-from node.storage.lmdb_store import LmdbStore, StagedChainDatabase
+from node.storage.lmdb_store import CommittedChainView, LmdbStore, StagedChainDatabase
 from node.voting import Tally, expected_validators, tally_after
 
 DEFAULT_LOG_RANGE_CAP = 10_000
@@ -102,6 +105,7 @@ class ChainService(ChainServiceAPI):
         self._genesis = genesis
         self._log_range_cap = log_range_cap
         self._lock = threading.RLock()
+        self._cache_lock = threading.Lock()
         self._executed: set[Hash32] = set()
         self._listeners: list[CommitListener] = []
         self._records: OrderedDict[Hash32, list[ReceiptRecord]] = OrderedDict()
@@ -126,6 +130,7 @@ class ChainService(ChainServiceAPI):
             store.stage(NODE_NAMESPACE, GENESIS_KEY, genesis_hash)
             store.commit()
         self._chain = chain
+        self._reader: Chain = chain_class(cast(Any, CommittedChainView(store)))
         stored = store.get(NODE_NAMESPACE, GENESIS_KEY)
         self._genesis_hash = Hash32(chain.get_canonical_block_header_by_number(BlockNumber(0)).hash)
         if stored != self._genesis_hash or genesis_header(genesis).hash != self._genesis_hash:
@@ -158,68 +163,64 @@ class ChainService(ChainServiceAPI):
 
     # -- headers and blocks ----------------------------------------------------------------------
     def head(self) -> BlockHeaderAPI:
-        with self._lock:
-            return self._chain.get_canonical_head()
+        return self._reader.get_canonical_head()
 
     def finalized_head(self) -> BlockHeaderAPI:
         # BFT finality is immediate: a committed block carries a quorum of seals and is never reverted.
         return self.head()
 
     def resolve_block_number(self, ref: BlockRef) -> int | None:
-        with self._lock:
-            head = self._chain.get_canonical_head().block_number
-            if isinstance(ref, bool):
-                return None
-            if isinstance(ref, int):
-                return ref if 0 <= ref <= head else None
-            if ref in ("latest", "pending", "finalized", "safe"):
-                return int(head)
-            if ref == "earliest":
-                return 0
-            if isinstance(ref, bytes) and len(ref) == 32:
-                header = self.header_by_hash(Hash32(ref))
-                return None if header is None else int(header.block_number)
+        head = self.head().block_number
+        if isinstance(ref, bool):
             return None
+        if isinstance(ref, int):
+            return ref if 0 <= ref <= head else None
+        if ref in ("latest", "pending", "finalized", "safe"):
+            return int(head)
+        if ref == "earliest":
+            return 0
+        if isinstance(ref, bytes) and len(ref) == 32:
+            header = self.header_by_hash(Hash32(ref))
+            return None if header is None else int(header.block_number)
+        return None
 
     def header_by_number(self, number: int) -> BlockHeaderAPI | None:
-        with self._lock:
-            try:
-                return self._chain.get_canonical_block_header_by_number(BlockNumber(number))
-            except (HeaderNotFound, ValidationError):
-                return None
+        try:
+            return self._reader.get_canonical_block_header_by_number(BlockNumber(number))
+        except (HeaderNotFound, ValidationError):
+            return None
 
     def header_by_hash(self, block_hash: Hash32) -> BlockHeaderAPI | None:
-        with self._lock:
-            try:
-                header = self._chain.get_block_header_by_hash(block_hash)
-            except (HeaderNotFound, ValidationError):
-                return None
-            # Only canonical blocks are visible (a BFT chain never has others, but be exact).
-            canonical = self.header_by_number(header.block_number)
-            return header if canonical is not None and canonical.hash == header.hash else None
+        try:
+            header = self._reader.get_block_header_by_hash(block_hash)
+        except (HeaderNotFound, ValidationError):
+            return None
+        # Only canonical blocks are visible (a BFT chain never has others, but be exact).
+        canonical = self.header_by_number(header.block_number)
+        return header if canonical is not None and canonical.hash == header.hash else None
 
     def _block(self, header: BlockHeaderAPI) -> BlockAPI:
         # Decoding a block re-reads its transaction trie; recent blocks are asked for again and again.
         block_hash = Hash32(header.hash)
-        block = self._blocks.get(block_hash)
-        if block is None:
-            block = self._chain.get_block_by_header(header)
+        with self._cache_lock:
+            block = self._blocks.get(block_hash)
+            if block is not None:
+                self._blocks.move_to_end(block_hash)
+                return block
+        block = self._reader.get_block_by_header(header)
+        with self._cache_lock:
             self._blocks[block_hash] = block
             while len(self._blocks) > RECENT_BLOCKS_CACHED:
                 self._blocks.popitem(last=False)
-        else:
-            self._blocks.move_to_end(block_hash)
         return block
 
     def block_by_number(self, number: int) -> BlockAPI | None:
-        with self._lock:
-            header = self.header_by_number(number)
-            return None if header is None else self._block(header)
+        header = self.header_by_number(number)
+        return None if header is None else self._block(header)
 
     def block_by_hash(self, block_hash: Hash32) -> BlockAPI | None:
-        with self._lock:
-            header = self.header_by_hash(block_hash)
-            return None if header is None else self._block(header)
+        header = self.header_by_hash(block_hash)
+        return None if header is None else self._block(header)
 
     def validators_after(self, block_number: int) -> tuple[Address, ...]:
         """Return the validator set that seals block ``block_number + 1``."""
@@ -248,72 +249,67 @@ class ChainService(ChainServiceAPI):
 
     # -- transactions and receipts ---------------------------------------------------------------
     def transaction_location(self, tx_hash: Hash32) -> TransactionLocation | None:
-        with self._lock:
-            try:
-                number, index = self._chain.chaindb.get_transaction_index(tx_hash)
-            except (TransactionNotFound, ValidationError):
-                return None
-            header = self.header_by_number(number)
-            if header is None:
-                return None
-            return TransactionLocation(block_hash=Hash32(header.hash), block_number=number, index=index)
+        try:
+            number, index = self._reader.chaindb.get_transaction_index(tx_hash)
+        except (TransactionNotFound, ValidationError):
+            return None
+        header = self.header_by_number(number)
+        if header is None:
+            return None
+        return TransactionLocation(block_hash=Hash32(header.hash), block_number=number, index=index)
 
     def receipt(self, tx_hash: Hash32) -> ReceiptRecord | None:
-        with self._lock:
-            location = self.transaction_location(tx_hash)
-            if location is None:
-                return None
-            records = self._records.get(location.block_hash)
-            if records is None:
-                block = self.block_by_number(location.block_number)
-                if block is None:
-                    return None
-                records = self.block_receipts(block)
-            return records[location.index]
+        location = self.transaction_location(tx_hash)
+        if location is None:
+            return None
+        block = self.block_by_number(location.block_number)
+        if block is None:
+            return None
+        return self.block_receipts(block)[location.index]
 
     def block_receipts(self, block: BlockAPI) -> list[ReceiptRecord]:
         """Return the receipt records of a committed block (cached for recent blocks)."""
-        with self._lock:
-            block_hash = Hash32(block.hash)
+        block_hash = Hash32(block.hash)
+        with self._cache_lock:
             records = self._records.get(block_hash)
-            if records is None:
-                records = block_receipt_records(block, block.get_receipts(self._chain.chaindb))
-                self._records[block_hash] = records
-                while len(self._records) > RECENT_BLOCKS_CACHED:
-                    self._records.popitem(last=False)
-            else:
+            if records is not None:
                 self._records.move_to_end(block_hash)
-            return records
+                return records
+        records = block_receipt_records(block, block.get_receipts(self._reader.chaindb))
+        with self._cache_lock:
+            self._records[block_hash] = records
+            while len(self._records) > RECENT_BLOCKS_CACHED:
+                self._records.popitem(last=False)
+        return records
 
     def logs(self, log_filter: LogFilter) -> list[LogRecord]:
-        with self._lock:
-            if log_filter.block_hash is not None:
-                header = self.header_by_hash(log_filter.block_hash)
-                if header is None:
-                    raise UnknownBlock("no block with that hash")
-                headers = [header]
-            else:
-                if log_filter.to_block < log_filter.from_block:
-                    return []
-                span = log_filter.to_block - log_filter.from_block + 1
-                if span > self._log_range_cap:
-                    raise LogRangeTooLarge(
-                        f"block range of {span} exceeds the limit of {self._log_range_cap} blocks"
-                    )
-                head = int(self.head().block_number)
-                headers = [
-                    h
-                    for n in range(max(log_filter.from_block, 0), min(log_filter.to_block, head) + 1)
-                    if (h := self.header_by_number(n)) is not None
-                ]
-            found: list[LogRecord] = []
-            for header in headers:
-                if not self._bloom_may_match(header, log_filter):
-                    continue
-                block = self._block(header)
-                for record in self.block_receipts(block):
-                    found.extend(log for log in record.logs if log_matches(log, log_filter))
-            return found
+        if log_filter.block_hash is not None:
+            header = self.header_by_hash(log_filter.block_hash)
+            if header is None:
+                raise UnknownBlock("no block with that hash")
+            headers = [header]
+        else:
+            if log_filter.to_block < log_filter.from_block:
+                return []
+            span = log_filter.to_block - log_filter.from_block + 1
+            if span > self._log_range_cap:
+                raise LogRangeTooLarge(
+                    f"block range of {span} exceeds the limit of {self._log_range_cap} blocks"
+                )
+            head = int(self.head().block_number)
+            headers = [
+                h
+                for n in range(max(log_filter.from_block, 0), min(log_filter.to_block, head) + 1)
+                if (h := self.header_by_number(n)) is not None
+            ]
+        found: list[LogRecord] = []
+        for header in headers:
+            if not self._bloom_may_match(header, log_filter):
+                continue
+            block = self._block(header)
+            for record in self.block_receipts(block):
+                found.extend(log for log in record.logs if log_matches(log, log_filter))
+        return found
 
     @staticmethod
     def _bloom_may_match(header: BlockHeaderAPI, log_filter: LogFilter) -> bool:
@@ -331,27 +327,23 @@ class ChainService(ChainServiceAPI):
         return header
 
     def _state_at(self, at: BlockRef) -> StateAPI:
-        return self._chain.get_vm(self._header_at(at)).state
+        return self._reader.get_vm(self._header_at(at)).state
 
     def balance(self, address: Address, at: BlockRef) -> int:
-        with self._lock:
-            return int(self._state_at(at).get_balance(address))
+        return int(self._state_at(at).get_balance(address))
 
     def nonce(self, address: Address, at: BlockRef) -> int:
-        with self._lock:
-            return int(self._state_at(at).get_nonce(address))
+        return int(self._state_at(at).get_nonce(address))
 
     def code(self, address: Address, at: BlockRef) -> bytes:
-        with self._lock:
-            return bytes(self._state_at(at).get_code(address))
+        return bytes(self._state_at(at).get_code(address))
 
     def storage_at(self, address: Address, slot: int, at: BlockRef) -> bytes:
-        with self._lock:
-            value = self._state_at(at).get_storage(address, slot)
-            return int(value).to_bytes(32, "big")
+        value = self._state_at(at).get_storage(address, slot)
+        return int(value).to_bytes(32, "big")
 
     def _spoof(self, request: CallRequest, header: BlockHeaderAPI) -> SignedTransactionAPI:
-        vm = self._chain.get_vm(header)
+        vm = self._reader.get_vm(header)
         sender = request.sender or Address(b"\x00" * 20)
         nonce = request.nonce if request.nonce is not None else vm.state.get_nonce(sender)
         gas = request.gas if request.gas is not None else min(DEFAULT_CALL_GAS, header.gas_limit)
@@ -366,34 +358,34 @@ class ChainService(ChainServiceAPI):
         return cast(SignedTransactionAPI, SpoofTransaction(unsigned, from_=sender))
 
     def call(self, request: CallRequest, at: BlockRef) -> bytes:
-        with self._lock:
-            header = self._header_at(at)
-            transaction = self._spoof(request, header)
-            try:
-                with self._chain.get_vm(header).in_costless_state() as state:
-                    computation = state.costless_execute_transaction(transaction)
-            except ValidationError as exc:
-                raise ExecutionFailed(str(exc)) from exc
-            if computation.is_error:
-                error = computation.error
-                if isinstance(error, Revert):
-                    raise ExecutionReverted("execution reverted", data=bytes(computation.output))
-                raise ExecutionFailed(f"execution failed: {type(error).__name__}: {error}")
-            return bytes(computation.output)
+        return self._call_at(request, self._header_at(at))
+
+    def _call_at(self, request: CallRequest, header: BlockHeaderAPI) -> bytes:
+        transaction = self._spoof(request, header)
+        try:
+            with self._reader.get_vm(header).in_costless_state() as state:
+                computation = state.costless_execute_transaction(transaction)
+        except ValidationError as exc:
+            raise ExecutionFailed(str(exc)) from exc
+        if computation.is_error:
+            error = computation.error
+            if isinstance(error, Revert):
+                raise ExecutionReverted("execution reverted", data=bytes(computation.output))
+            raise ExecutionFailed(f"execution failed: {type(error).__name__}: {error}")
+        return bytes(computation.output)
 
     def estimate_gas(self, request: CallRequest, at: BlockRef) -> int:
-        with self._lock:
-            header = self._header_at(at)
-            self.call(request, at)  # surfaces reverts with their data before searching
-            probe = dataclasses.replace(request, gas=request.gas or header.gas_limit)
-            transaction = self._spoof(probe, header)
-            try:
-                return int(self._chain.estimate_gas(transaction, header))
-            except ValidationError as exc:
-                raise ExecutionFailed(str(exc)) from exc
-            except Revert as exc:
-                data = bytes(exc.args[0]) if exc.args and isinstance(exc.args[0], bytes) else b""
-                raise ExecutionReverted("execution reverted", data=data) from exc
+        header = self._header_at(at)  # resolved once: a block committed meanwhile must not move it
+        self._call_at(request, header)  # surfaces reverts with their data before searching
+        probe = dataclasses.replace(request, gas=request.gas or header.gas_limit)
+        transaction = self._spoof(probe, header)
+        try:
+            return int(self._reader.estimate_gas(transaction, header))
+        except ValidationError as exc:
+            raise ExecutionFailed(str(exc)) from exc
+        except Revert as exc:
+            data = bytes(exc.args[0]) if exc.args and isinstance(exc.args[0], bytes) else b""
+            raise ExecutionReverted("execution reverted", data=data) from exc
 
     def gas_price(self) -> int:
         return 0

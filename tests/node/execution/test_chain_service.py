@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 import pytest
 from eth_keys.datatypes import PrivateKey
 from eth_typing import Address, Hash32
@@ -76,6 +78,57 @@ def test_zero_price_transfers_of_every_type_are_executed_and_indexed(chain):
     assert chain.block_by_hash(block.hash).transactions[2].hash == txs[2].hash
     assert chain.resolve_block_number(block.hash) == 1
     assert chain.resolve_block_number(2) is None
+
+
+def test_reads_see_only_committed_blocks(chain):
+    key = sender_key(0)
+    tx = signed_tx(key, 0)
+    block, _ = produce(chain, [tx])  # built and executed: its writes are staged, not committed
+    assert chain.head().block_number == 0
+    assert chain.nonce(key.public_key.to_canonical_address(), "latest") == 0
+    assert chain.receipt(tx.hash) is None
+    assert chain.header_by_hash(block.hash) is None
+    chain.commit_block(block)
+    assert chain.head().hash == block.hash
+    assert chain.nonce(key.public_key.to_canonical_address(), "latest") == 1
+    assert chain.receipt(tx.hash) is not None
+
+
+def test_reads_answer_while_the_chain_lock_is_held_by_a_block_in_progress(chain):
+    """RPC reads and pool nonce checks must not queue behind a block being executed."""
+    key = sender_key(0)
+    block, _ = produce(chain, [signed_tx(key, 0)])
+    chain.commit_block(block)
+    sender = key.public_key.to_canonical_address()
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_chain_lock() -> None:
+        with chain._lock:  # what build_candidate / validate_candidate hold while they execute
+            held.set()
+            release.wait(timeout=30)
+
+    holder = threading.Thread(target=hold_the_chain_lock)
+    holder.start()
+    held.wait(timeout=30)
+    answers: dict[str, object] = {}
+
+    def read() -> None:
+        answers["head"] = chain.head().block_number
+        answers["nonce"] = chain.nonce(sender, "latest")
+        answers["receipt"] = chain.receipt(block.transactions[0].hash) is not None
+        answers["block"] = chain.block_by_number(1) is not None
+        answers["call"] = chain.call(CallRequest(to=RECIPIENT_BYTES, data=b""), "latest")
+        answers["logs"] = chain.logs(LogFilter(from_block=0, to_block=1))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join(timeout=30)
+    finished = not reader.is_alive()
+    release.set()
+    holder.join()
+    reader.join()
+    assert finished, "a read waited for the chain lock"
+    assert answers == {"head": 1, "nonce": 1, "receipt": True, "block": True, "call": b"", "logs": []}
 
 
 def test_transactions_that_do_not_fit_or_fail_are_left_out(tmp_path):
