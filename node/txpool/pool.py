@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import rlp
 from eth.abc import BlockAPI, SignedTransactionAPI
 from eth.vm.forks.prague.transactions import PragueTransactionBuilder
+from eth_keys import exceptions as eth_keys_exceptions
 from eth_typing import Address, Hash32
 from eth_utils.exceptions import ValidationError
 
@@ -49,6 +50,9 @@ from node.txpool.exceptions import (
     UnsupportedTransactionType,
     WrongChainId,
 )
+
+SECP256K1_HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
+"""Largest ``s`` a signature may carry (EIP-2): half the order of secp256k1, rounded down."""
 
 SUPPORTED_TYPES: frozenset[int | None] = frozenset({None, 1, 2})
 """Legacy (EIP-155), EIP-2930 and EIP-1559. Blob (3) and set-code (4) transactions are refused: the
@@ -131,9 +135,14 @@ class TxPool(TxPoolAPI):
             raise IntrinsicGasTooLow()
         try:
             tx.validate()
-            tx.check_signature_validity()
+            # py-evm's check_signature_validity recovers the key and verifies against it: two curve
+            # operations, and then ``sender`` recovers a third time. The verify only adds the low-s
+            # rule (EIP-2), which libsecp256k1 enforces there; checked here directly, one recovery
+            # is enough, and its result stays cached on the transaction for block execution.
+            if not 0 < tx.s <= SECP256K1_HALF_ORDER:
+                raise ValidationError("signature s is zero or in the upper half of the curve order")
             sender = Address(tx.sender)
-        except (ValidationError, ValueError) as exc:
+        except (ValidationError, ValueError, eth_keys_exceptions.BadSignature) as exc:
             raise InvalidSignature() from exc
         if tx.chain_id is None:
             raise WrongChainId("only replay-protected (EIP-155) transactions allowed")
