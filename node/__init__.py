@@ -21,3 +21,7 @@ How the pieces fit (interfaces in :mod:`node.abc`):
 * :mod:`node.service` — the process wiring; :mod:`node.cli` (``permitchain node``) and
   :mod:`node.devnet` (``permitchain devnet``).
 """
+
+from permitchain.keccak_backend import prefer_c_keccak
+
+prefer_c_keccak()  # before anything below imports py-evm, which hashes on import
