@@ -11,9 +11,11 @@ the overlay when a block fails: nothing of it ever reaches the disk.
 Auxiliary keys live in their own LMDB sub-database under a namespace, so consensus, permissioning and
 the node never collide with py-evm's key schema or with each other.
 
-After each commit the store gives back the page-table entries of LMDB's memory map
-(:mod:`node.storage.mapped_pages`), so the node's RSS stays the size of its own memory instead of
-growing towards the size of the database file.
+After each commit, and every ``RELEASE_EVERY_READS`` reads, the store gives back the page-table
+entries of LMDB's memory map (:mod:`node.storage.mapped_pages`), so the node's RSS stays the size of
+its own memory instead of growing towards the size of the database file. Per commit alone is not
+enough on current kernels: ext4 caches the file in folios of up to 2 MiB, and one read maps the whole
+folio, so a single block's few thousand trie reads could map hundreds of megabytes.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ from eth.db.backends.base import BaseDB
 
 from node.storage import mapped_pages
 from node.storage.exceptions import StorageError
+
+RELEASE_EVERY_READS = 1024
+"""Reads between two releases of the map: the pages touched over and over (B-tree branches, the top of
+the tries) fault back in once per release, a few milliseconds per thousand reads."""
 
 DEFAULT_MAP_SIZE = 64 * 1024**3
 """Address space reserved for the file (not allocated: LMDB grows the file as data arrives)."""
@@ -46,7 +52,12 @@ class LmdbStore:
     """One LMDB environment with a chain key space (py-evm's) and a namespaced auxiliary key space."""
 
     def __init__(
-        self, path: Path, *, map_size: int = DEFAULT_MAP_SIZE, release_mapped_pages: bool = True
+        self,
+        path: Path,
+        *,
+        map_size: int = DEFAULT_MAP_SIZE,
+        release_mapped_pages: bool = True,
+        release_every_reads: int = RELEASE_EVERY_READS,
     ) -> None:
         path.mkdir(parents=True, exist_ok=True)
         # LMDB lets several processes open one environment; two nodes writing one chain would each
@@ -72,6 +83,9 @@ class LmdbStore:
         self.commits = 0
         self.data_file = path / "data.mdb"
         self._release_mapped_pages = release_mapped_pages
+        self._release_every_reads = release_every_reads
+        self._reads_since_release = 0
+        self.releases = 0
         found = mapped_pages.mappings_of(self.data_file)
         self._mapping = found[0] if len(found) == 1 else None
 
@@ -82,6 +96,7 @@ class LmdbStore:
                 return self._staged_chain[key]
             with self._env.begin(db=self._chain) as txn:
                 value = txn.get(key)
+            self._count_read()
             return None if value is None else bytes(value)
 
     def chain_get_committed(self, key: bytes) -> bytes | None:
@@ -93,6 +108,7 @@ class LmdbStore:
         """
         with self._env.begin(db=self._chain) as txn:
             value = txn.get(key)
+        self._count_read()
         return None if value is None else bytes(value)
 
     def chain_stage(self, key: bytes, value: bytes | None) -> None:
@@ -109,6 +125,7 @@ class LmdbStore:
                 return self._staged_aux[full]
             with self._env.begin(db=self._aux) as txn:
                 value = txn.get(full)
+            self._count_read()
             return None if value is None else bytes(value)
 
     def stage(self, namespace: str, key: bytes, value: bytes | None) -> None:
@@ -173,10 +190,19 @@ class LmdbStore:
             if self._release_mapped_pages:
                 self.release_mapped_pages()
 
+    def _count_read(self) -> None:
+        # Unlocked on purpose (readers run in several threads): an approximate count only moves the
+        # next release by a read or two.
+        self._reads_since_release += 1
+        if self._release_mapped_pages and self._reads_since_release >= self._release_every_reads:
+            self.release_mapped_pages()
+
     def release_mapped_pages(self) -> bool:
         """Unmap the file's pages from this process (they stay cached); True when it was done."""
+        self._reads_since_release = 0
         if self._mapping is None:
             return False
+        self.releases += 1
         return mapped_pages.release(self._mapping, self.disk_bytes())
 
     def discard(self) -> None:

@@ -87,3 +87,15 @@ def test_a_store_opened_twice_in_one_process_still_releases(tmp_path):
     assert os.path.realpath(first.data_file) != os.path.realpath(second.data_file)
     first.close()
     second.close()
+
+
+def test_reads_alone_release_the_map_every_so_many(tmp_path):
+    """A block's reads happen before its commit; they must not pile up mapped pages meanwhile."""
+    store = LmdbStore(tmp_path / "db", release_every_reads=KEYS // 4)
+    _fill(store)
+    after_commit = store.releases
+    _read_all(store)  # KEYS reads: exactly four releases, the last one right after the last read
+    assert store.releases - after_commit == 4
+    resident = mapped_pages.resident_bytes(store.data_file)
+    assert resident is not None and resident < 1024**2
+    store.close()
