@@ -117,7 +117,7 @@ def test_reads_answer_while_the_chain_lock_is_held_by_a_block_in_progress(chain)
         answers["nonce"] = chain.nonce(sender, "latest")
         answers["receipt"] = chain.receipt(block.transactions[0].hash) is not None
         answers["block"] = chain.block_by_number(1) is not None
-        answers["call"] = chain.call(CallRequest(to=RECIPIENT_BYTES, data=b""), "latest")
+        answers["call"] = chain.call(CallRequest(to=Address(RECIPIENT_BYTES), data=b""), "latest")
         answers["logs"] = chain.logs(LogFilter(from_block=0, to_block=1))
 
     reader = threading.Thread(target=read)
