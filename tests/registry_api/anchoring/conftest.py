@@ -168,6 +168,20 @@ def wait_for_anchor(sessions, permit_number: str, *, timeout: float = 30.0) -> A
     raise AssertionError(f"permit {permit_number} was not anchored within {timeout} s")
 
 
+def anchor_row(sessions, permit_number: str) -> Anchor:
+    """The permit's anchor row as it is now."""
+    with sessions() as session:
+        anchor: Anchor = session.scalars(select(Anchor).where(Anchor.permit_number == permit_number)).one()
+        return anchor
+
+
+def anchor_pass(sessions, chain, settings, now):
+    """One anchoring pass against ``chain`` with the backoffs the flow tests reason about (2 s, cap 60 s)."""
+    return anchoring.anchor_due(
+        sessions, chain=chain, profile=settings.profile, now=now, base_seconds=2.0, cap_seconds=60.0
+    )
+
+
 def anchor_all(client, settings, now, chain=None):
     """Run one anchoring pass of the service's worker, with short backoffs, as the lifespan would."""
     return anchoring.anchor_due(

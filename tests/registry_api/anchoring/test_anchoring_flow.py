@@ -11,10 +11,9 @@ from sqlalchemy import func, select
 from node.config import load_node_config
 from node.devnet.network import start_node, stop_node_process, wait_until_serving
 from registry_api.chain.connection import connect
-from registry_api.models.chain_tables import Anchor
 from registry_api.models.tables import OutboxEvent
 from registry_api.services import anchoring
-from tests.registry_api.anchoring.conftest import Request
+from tests.registry_api.anchoring.conftest import Request, anchor_pass, anchor_row
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 DEAD_URL = "http://127.0.0.1:9"  # discard port: nothing listens, connections are refused
@@ -25,18 +24,6 @@ def database_url(tmp_path):
     """SQLite only here: these paths do not depend on the database; PostgreSQL runs the worker,
     status-act and five-validator flows."""
     return f"sqlite:///{tmp_path / 'registry.sqlite3'}"
-
-
-def _anchor(sessions, number: str) -> Anchor:
-    with sessions() as session:
-        anchor: Anchor = session.scalars(select(Anchor).where(Anchor.permit_number == number)).one()
-        return anchor
-
-
-def _pass(sessions, chain, settings, now):
-    return anchoring.anchor_due(
-        sessions, chain=chain, profile=settings.profile, now=now, base_seconds=2.0, cap_seconds=60.0
-    )
 
 
 def _signed_permit(make_client, pki, clock, deployment, **extra):
@@ -58,10 +45,10 @@ def test_a_crash_between_recording_and_broadcasting_is_resumed_once(
         anchor.state, anchor.tx_hash = "sent", "0x" + "ab" * 32
         session.commit()
     before = deployment.tx_count()
-    result = _pass(sessions, connect(settings), settings, clock.now)
+    result = anchor_pass(sessions, connect(settings), settings, clock.now)
     assert result.anchored == 1
     assert deployment.tx_count() == before + 1
-    assert _anchor(sessions, number).tx_hash != "0x" + "ab" * 32
+    assert anchor_row(sessions, number).tx_hash != "0x" + "ab" * 32
 
 
 def test_a_crash_after_broadcasting_is_resumed_without_a_second_send(
@@ -75,8 +62,8 @@ def test_a_crash_after_broadcasting_is_resumed_without_a_second_send(
         [anchor] = anchoring.enqueue_issued(session, profile=settings.profile, now=clock.now)
         signed = anchoring.send_anchor(session, anchor, chain, settings.profile)  # then the process dies
     restarted = connect(settings)
-    assert _pass(sessions, restarted, settings, clock.now).anchored == 1
-    anchor = _anchor(sessions, number)
+    assert anchor_pass(sessions, restarted, settings, clock.now).anchored == 1
+    anchor = anchor_row(sessions, number)
     assert anchor.tx_hash == signed.tx_hash and anchor.state == "anchored"
     assert deployment.tx_count() == before + 1
 
@@ -87,22 +74,22 @@ def test_a_node_outage_is_retried_and_then_anchored_once(make_client, pki, clock
     )
     sessions = client.app.state.sessions
     down = connect(settings)
-    result = _pass(sessions, down, settings, clock.now)
+    result = anchor_pass(sessions, down, settings, clock.now)
     assert (result.anchored, result.failed) == (0, 1)
-    anchor = _anchor(sessions, number)
+    anchor = anchor_row(sessions, number)
     assert anchor.state == "intent" and anchor.attempts == 1
     assert anchor.last_error is not None and "chain_unavailable" in anchor.last_error
     assert anchor.next_attempt_at > clock.now
     # Not due yet: nothing is tried before the backoff ends.
-    assert _pass(sessions, down, settings, clock.now) == anchoring.AnchorPass(0, 0)
+    assert anchor_pass(sessions, down, settings, clock.now) == anchoring.AnchorPass(0, 0)
 
     before = deployment.tx_count()
     failover = connect(settings.model_copy(update={"chain_rpc_urls": [DEAD_URL, *deployment.devnet.rpc]}))
     later = anchor.next_attempt_at
-    assert _pass(sessions, failover, settings, later).anchored == 1
-    assert _pass(sessions, failover, settings, later).anchored == 0
+    assert anchor_pass(sessions, failover, settings, later).anchored == 1
+    assert anchor_pass(sessions, failover, settings, later).anchored == 0
     assert deployment.tx_count() == before + 1
-    assert _anchor(sessions, number).state == "anchored"
+    assert anchor_row(sessions, number).state == "anchored"
 
 
 def test_two_permits_signed_at_once_get_distinct_nonces(make_client, pki, clock, deployment) -> None:
@@ -141,7 +128,7 @@ def test_two_permits_signed_at_once_get_distinct_nonces(make_client, pki, clock,
     for t in threads:
         t.join(timeout=60)
     assert not errors
-    rows = [_anchor(sessions, n) for n in numbers]
+    rows = [anchor_row(sessions, n) for n in numbers]
     assert [r.state for r in rows] == ["anchored", "anchored"], [r.last_error for r in rows]
     assert sorted(r.nonce or -1 for r in rows) == [before, before + 1]
     assert rows[0].tx_hash != rows[1].tx_hash
@@ -172,16 +159,16 @@ def test_the_node_process_stopping_mid_anchoring_is_resumed_once(make_client, pk
     pid = int((devnet.directory / "node-0" / "node.pid").read_text())
     assert stop_node_process(pid, config_path)
     try:
-        outage = _pass(sessions, chain, settings, clock.now)
+        outage = anchor_pass(sessions, chain, settings, clock.now)
         assert (outage.anchored, outage.failed) == (0, 1)
-        row = _anchor(sessions, number)
+        row = anchor_row(sessions, number)
         assert row.state == "sent" and "chain_unavailable" in (row.last_error or "")
     finally:
         node = start_node(load_node_config(config_path))
         wait_until_serving(node)
-    assert _pass(sessions, chain, settings, row.next_attempt_at).anchored == 1
+    assert anchor_pass(sessions, chain, settings, row.next_attempt_at).anchored == 1
     assert deployment.tx_count() == before + 1
-    row = _anchor(sessions, number)
+    row = anchor_row(sessions, number)
     logs = chain.contracts.anchor_log(bytes.fromhex(row.permit_hash))
     assert logs is not None and logs.tx_hash == row.tx_hash
 
@@ -196,11 +183,11 @@ def test_a_permit_the_registry_cannot_hold_fails_visibly_and_is_not_retried(
     number = request.sign()
     sessions = client.app.state.sessions
     before = deployment.tx_count()
-    assert _pass(sessions, connect(settings), settings, clock.now).failed == 1
-    row = _anchor(sessions, number)
+    assert anchor_pass(sessions, connect(settings), settings, clock.now).failed == 1
+    row = anchor_row(sessions, number)
     assert row.state == "failed" and "chain_value_invalid" in (row.last_error or "")
     later = clock.now + dt.timedelta(days=1)
-    assert _pass(sessions, connect(settings), settings, later) == anchoring.AnchorPass(0, 0)
+    assert anchor_pass(sessions, connect(settings), settings, later) == anchoring.AnchorPass(0, 0)
     assert deployment.tx_count() == before
 
 
@@ -242,7 +229,7 @@ def test_two_service_processes_on_one_intent_anchor_it_once(make_client, pki, cl
         base_seconds=1.0,
         cap_seconds=1.0,
     )
-    row = _anchor(sessions, number)
+    row = anchor_row(sessions, number)
     assert row.state == "anchored"
     contracts = workers[0].contracts
     logs = deployment.devnet.w3.eth.get_logs(

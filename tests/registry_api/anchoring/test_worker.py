@@ -10,25 +10,11 @@ from sqlalchemy import select
 
 from contracts.statuses import IssuerStatus, PermitStatus
 from registry_api.chain.connection import connect
-from registry_api.models.chain_tables import Anchor
 from registry_api.models.tables import Document
-from registry_api.services import anchoring
-from tests.registry_api.anchoring.conftest import Request, wait_for_anchor
+from tests.registry_api.anchoring.conftest import Request, anchor_pass, wait_for_anchor
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 DEAD_URL = "http://127.0.0.1:9"  # discard port: nothing listens, connections are refused
-
-
-def _anchor(sessions, number: str) -> Anchor:
-    with sessions() as session:
-        anchor: Anchor = session.scalars(select(Anchor).where(Anchor.permit_number == number)).one()
-        return anchor
-
-
-def _pass(sessions, chain, settings, now):
-    return anchoring.anchor_due(
-        sessions, chain=chain, profile=settings.profile, now=now, base_seconds=2.0, cap_seconds=60.0
-    )
 
 
 def test_the_worker_anchors_a_signed_permit_exactly_once(make_client, pki, clock, deployment) -> None:
@@ -62,7 +48,7 @@ def test_the_worker_anchors_a_signed_permit_exactly_once(make_client, pki, clock
 
     # A new worker (a restart) finds nothing to do and sends nothing.
     chain = connect(settings)
-    assert _pass(sessions, chain, settings, clock.now).anchored == 0
+    assert anchor_pass(sessions, chain, settings, clock.now).anchored == 0
     assert deployment.tx_count() == sent_before + 1
 
     view = client.get(f"/v1/regulator/permits/{number}", headers=request.headers("auditor")).json()
