@@ -6,14 +6,13 @@ one LMDB transaction (see :mod:`node.storage.lmdb_store`); a block this node has
 (built or validated) is persisted without running it again. The *reader* chain sees only what is
 committed and takes no chain lock, so RPC reads and the pool's nonce checks answer while a block of
 hundreds of milliseconds is being executed, instead of queueing behind it, and never see a block that
-is not yet durable. Only the small decoded-block caches have a lock of their own.
+is not yet durable. Only the small decoded-block caches (:class:`~node.recent_cache.RecentCache`) lock.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -56,6 +55,7 @@ from node.execution.chain import BftChain
 from node.execution.receipts import block_receipt_records, log_matches
 from node.execution.vm import BFT_DIFFICULTY, BFT_NONCE, BftPragueVM
 from node.genesis import GenesisConfig
+from node.recent_cache import RecentCache
 from node.storage.lmdb_store import CommittedChainView, LmdbStore, StagedChainDatabase
 from node.voting import Tally, expected_validators, tally_after
 
@@ -105,11 +105,10 @@ class ChainService(ChainServiceAPI):
         self._genesis = genesis
         self._log_range_cap = log_range_cap
         self._lock = threading.RLock()
-        self._cache_lock = threading.Lock()
         self._executed: set[Hash32] = set()
         self._listeners: list[CommitListener] = []
-        self._records: OrderedDict[Hash32, list[ReceiptRecord]] = OrderedDict()
-        self._blocks: OrderedDict[Hash32, BlockAPI] = OrderedDict()
+        self._records: RecentCache[Hash32, list[ReceiptRecord]] = RecentCache(RECENT_BLOCKS_CACHED)
+        self._blocks: RecentCache[Hash32, BlockAPI] = RecentCache(RECENT_BLOCKS_CACHED)
         base_db = AtomicDB(StagedChainDatabase(store))
         vm_class = BftPragueVM.configure(consensus_class=for_epoch(genesis.bft.epoch_length))
         chain_class = BftChain.configure(
@@ -202,16 +201,10 @@ class ChainService(ChainServiceAPI):
     def _block(self, header: BlockHeaderAPI) -> BlockAPI:
         # Decoding a block re-reads its transaction trie; recent blocks are asked for again and again.
         block_hash = Hash32(header.hash)
-        with self._cache_lock:
-            block = self._blocks.get(block_hash)
-            if block is not None:
-                self._blocks.move_to_end(block_hash)
-                return block
-        block = self._reader.get_block_by_header(header)
-        with self._cache_lock:
-            self._blocks[block_hash] = block
-            while len(self._blocks) > RECENT_BLOCKS_CACHED:
-                self._blocks.popitem(last=False)
+        block = self._blocks.get(block_hash)
+        if block is None:
+            block = self._reader.get_block_by_header(header)
+            self._blocks.put(block_hash, block)
         return block
 
     def block_by_number(self, number: int) -> BlockAPI | None:
@@ -270,16 +263,10 @@ class ChainService(ChainServiceAPI):
     def block_receipts(self, block: BlockAPI) -> list[ReceiptRecord]:
         """Return the receipt records of a committed block (cached for recent blocks)."""
         block_hash = Hash32(block.hash)
-        with self._cache_lock:
-            records = self._records.get(block_hash)
-            if records is not None:
-                self._records.move_to_end(block_hash)
-                return records
-        records = block_receipt_records(block, block.get_receipts(self._reader.chaindb))
-        with self._cache_lock:
-            self._records[block_hash] = records
-            while len(self._records) > RECENT_BLOCKS_CACHED:
-                self._records.popitem(last=False)
+        records = self._records.get(block_hash)
+        if records is None:
+            records = block_receipt_records(block, block.get_receipts(self._reader.chaindb))
+            self._records.put(block_hash, records)
         return records
 
     def logs(self, log_filter: LogFilter) -> list[LogRecord]:

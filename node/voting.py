@@ -9,7 +9,6 @@ so every node computes the same validator set from the same chain (see :func:`ap
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -20,6 +19,7 @@ from eth_typing import Address, Hash32
 
 from node.bft.extra_data import Vote, decode_extra_data
 from node.exceptions import NodeError
+from node.recent_cache import RecentCache
 
 VOTES_NAMESPACE = "qbft"
 VOTES_KEY = b"pending-votes"
@@ -134,8 +134,9 @@ class PendingVotes:
 DEFAULT_EPOCH_LENGTH = 30_000
 """Besu's default: pending votes are forgotten every that many blocks."""
 _TALLY_CACHE_SIZE = 1024
-_tally_cache: OrderedDict[tuple[bytes, int], tuple[tuple[Address, ...], Tally]] = OrderedDict()
-_cache_lock = threading.Lock()
+_tally_cache: RecentCache[tuple[bytes, int], tuple[tuple[Address, ...], Tally]] = RecentCache(
+    _TALLY_CACHE_SIZE
+)
 
 HeaderLookup = Callable[[Hash32], BlockHeaderAPI]
 """Return the stored header with this hash (raise if unknown)."""
@@ -154,8 +155,7 @@ def tally_after(
     headers' votes (walking back to the boundary once, then cached by block hash).
     """
     key = (bytes(header.hash), epoch_length)
-    with _cache_lock:
-        cached = _tally_cache.get(key)
+    cached = _tally_cache.get(key)
     if cached is not None:
         return cached
     path: list[BlockHeaderAPI] = []
@@ -166,8 +166,7 @@ def tally_after(
         if number == 0 or number % epoch_length == 0:
             base = (_listed(current), Tally())
             break
-        with _cache_lock:
-            hit = _tally_cache.get((bytes(current.hash), epoch_length))
+        hit = _tally_cache.get((bytes(current.hash), epoch_length))
         if hit is not None:
             base = hit
             break
@@ -179,10 +178,7 @@ def tally_after(
             validators, tally, Address(step.coinbase), decode_extra_data(step.extra_data).vote
         )
     result = (validators, tally)
-    with _cache_lock:
-        _tally_cache[key] = result
-        while len(_tally_cache) > _TALLY_CACHE_SIZE:
-            _tally_cache.popitem(last=False)
+    _tally_cache.put(key, result)
     return result
 
 
