@@ -94,10 +94,8 @@ class LmdbStore:
         with self._lock:
             if key in self._staged_chain:
                 return self._staged_chain[key]
-            with self._env.begin(db=self._chain) as txn:
-                value = txn.get(key)
-            self._count_read()
-            return None if value is None else bytes(value)
+        # A commit or discard between the two looks leaves the committed value the right answer.
+        return self.chain_get_committed(key)
 
     def chain_get_committed(self, key: bytes) -> bytes | None:
         """Read the chain key space as last committed: no staged writes, and no lock taken.
