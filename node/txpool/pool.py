@@ -27,6 +27,7 @@ import rlp
 from eth.abc import BlockAPI, SignedTransactionAPI
 from eth.vm.forks.prague.transactions import PragueTransactionBuilder
 from eth_keys import exceptions as eth_keys_exceptions
+from eth_keys.constants import SECPK1_N
 from eth_typing import Address, Hash32
 from eth_utils.exceptions import ValidationError
 
@@ -51,8 +52,8 @@ from node.txpool.exceptions import (
     WrongChainId,
 )
 
-SECP256K1_HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
-"""Largest ``s`` a signature may carry (EIP-2): half the order of secp256k1, rounded down."""
+SECP256K1_HALF_ORDER = SECPK1_N // 2
+"""Largest ``s`` a signature may carry (EIP-2)."""
 
 SUPPORTED_TYPES: frozenset[int | None] = frozenset({None, 1, 2})
 """Legacy (EIP-155), EIP-2930 and EIP-1559. Blob (3) and set-code (4) transactions are refused: the

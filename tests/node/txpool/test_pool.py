@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from eth.vm.forks.prague.transactions import PragueTransactionBuilder
 from eth_account import Account
+from eth_keys.constants import SECPK1_N
 from eth_keys.datatypes import PrivateKey
 from eth_typing import Address
 
@@ -189,16 +190,13 @@ def test_type_three_and_four_are_refused_even_if_decoded(pool):
             pool.add_raw(type_byte + b"\xc0")
 
 
-SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-
-
 def _malleated(raw: bytes, kind: int) -> bytes:
     """The same signature mirrored to high s: it still recovers the sender, but EIP-2 forbids it."""
     tx: Any = PragueTransactionBuilder.decode(raw)  # legacy fields (v) are not on the typed API
     if kind == 0:
         flipped_v = tx.v + 1 if tx.v % 2 else tx.v - 1
-        return bytes(tx.copy(s=SECP256K1_N - tx.s, v=flipped_v).encode())
-    return bytes(tx.copy(s=SECP256K1_N - tx.s, y_parity=tx.y_parity ^ 1).encode())
+        return bytes(tx.copy(s=SECPK1_N - tx.s, v=flipped_v).encode())
+    return bytes(tx.copy(s=SECPK1_N - tx.s, y_parity=tx.y_parity ^ 1).encode())
 
 
 @pytest.mark.parametrize("kind", [0, 1, 2])
@@ -210,7 +208,7 @@ def test_high_s_signatures_are_refused_although_they_recover_the_sender(pool, ki
     assert len(pool) == 0
 
 
-@pytest.mark.parametrize(("field", "value"), [("r", 0), ("s", 0), ("r", SECP256K1_N), ("s", SECP256K1_N)])
+@pytest.mark.parametrize(("field", "value"), [("r", 0), ("s", 0), ("r", SECPK1_N), ("s", SECPK1_N)])
 def test_signatures_that_recover_no_key_or_break_the_ranges_are_refused(pool, field, value):
     tx = PragueTransactionBuilder.decode(raw_tx(ALICE, 0, kind=2))
     with pytest.raises(rej.InvalidSignature):
