@@ -170,9 +170,12 @@ class ChainServiceAPI(ChainReaderAPI):
         coinbase: Address,
         extra_data: bytes,
     ) -> tuple[BlockAPI, tuple[SignedTransactionAPI, ...]]:
-        """Build (execute, not persist) a block on the head; return it and the transactions left out.
+        """Build (execute, not persist) a block on the head; return it and the invalid transactions.
 
-        Transactions that do not fit the gas limit or fail validation are left out, not raised.
+        ``transactions`` are candidates in inclusion order, possibly more than fit: the block takes
+        them while its gas used leaves room for each one's gas limit. Those that fail validation are
+        returned (the pool may drop them); those with no room, and every later transaction of a sender
+        skipped this way, are neither included nor returned: they wait for a later block.
         """
 
     @abstractmethod
@@ -206,7 +209,11 @@ class TxPoolAPI(ABC):
 
     @abstractmethod
     def executable(self, limit_gas: int) -> list[SignedTransactionAPI]:
-        """Return transactions ready for the next block, nonce-ordered per sender, within ``limit_gas``."""
+        """Return the ready transactions in inclusion order, nonce-ordered per sender.
+
+        A sender's run stops at a transaction whose own gas limit exceeds ``limit_gas`` (it cannot go
+        into any block). The list is not cut to one block's gas: the builder fills by gas used.
+        """
 
     @abstractmethod
     def remove_included(self, block: BlockAPI) -> None:

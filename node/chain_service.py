@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from eth.abc import BlockAPI, BlockHeaderAPI, ReceiptAPI, SignedTransactionAPI, StateAPI
 from eth.chains.base import Chain
+from eth.constants import GAS_TX
 from eth.db.atomic import AtomicDB
 from eth.exceptions import (
     BlockNotFound,
@@ -399,27 +400,41 @@ class ChainService(ChainServiceAPI):
             vm = cast(BftPragueVM, self._chain.get_vm(header))
             vm.block_preprocessing(vm.get_block())
             included: list[SignedTransactionAPI] = []
-            left_out: list[SignedTransactionAPI] = []
+            invalid: list[SignedTransactionAPI] = []
             receipts: list[ReceiptAPI] = []
+            # A sender whose transaction was skipped (no room, or invalid) has a nonce gap after it:
+            # its later transactions wait for a later block instead of failing here.
+            waiting: set[Address] = set()
             current = header
             for transaction in transactions:
+                if current.gas_limit - current.gas_used < GAS_TX:
+                    break  # full: not even the cheapest transaction fits
+                sender = Address(transaction.sender)
+                if sender in waiting:
+                    continue
+                # Room is judged by the gas used so far and this transaction's limit, as every
+                # Ethereum client does: a block fills up to what its transactions really use.
                 if current.gas_used + transaction.gas > current.gas_limit:
-                    left_out.append(transaction)
+                    waiting.add(sender)
                     continue
-                snapshot = vm.state.snapshot()
                 try:
-                    receipt, _ = vm.apply_transaction(current, transaction)
+                    # Checked before applying: py-evm's apply_transaction locks the journal first,
+                    # so a snapshot taken here could not be reverted once it raised.
+                    vm.validate_transaction_against_header(current, transaction)
+                    transaction.validate()
+                    vm.state.validate_transaction(transaction)
                 except ValidationError:
-                    vm.state.revert(snapshot)
-                    left_out.append(transaction)
+                    invalid.append(transaction)
+                    waiting.add(sender)
                     continue
+                receipt, _ = vm.apply_transaction(current, transaction)
                 current = vm.add_receipt_to_header(current, receipt)
                 included.append(transaction)
                 receipts.append(receipt)
             filled = vm.set_block_transactions_and_withdrawals(vm.get_block(), current, included, receipts)
             block = vm.mine_block(vm.block_postprocessing(filled)).block
             self._executed.add(Hash32(block.hash))
-            return block, tuple(left_out)
+            return block, tuple(invalid)
 
     def validate_candidate(self, block: BlockAPI) -> None:
         with self._lock:

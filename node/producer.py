@@ -96,7 +96,7 @@ class SingleNodeProducer(BlockProducerAPI):
             round=0,
             seals=(),
         ).encode()
-        block, left_out = self._chain.build_candidate(
+        block, invalid = self._chain.build_candidate(
             transactions, timestamp=timestamp, coinbase=self._address, extra_data=extra
         )
         sealed = block.copy(
@@ -104,10 +104,9 @@ class SingleNodeProducer(BlockProducerAPI):
         )
         self._chain.commit_block(sealed)
         self._pool.remove_included(sealed)
-        if left_out:
-            # Everything offered fitted the gas limit, so what was left out failed validation.
-            self._pool.drop(list(left_out))
-            logger.info("dropped %d invalid pooled transactions", len(left_out))
+        if invalid:
+            self._pool.drop(list(invalid))
+            logger.info("dropped %d invalid pooled transactions", len(invalid))
         self._last_block_at = now
         self.blocks_produced += 1
         return sealed

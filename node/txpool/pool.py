@@ -225,7 +225,11 @@ class TxPool(TxPoolAPI):
             return self._state_nonce(address) + len(self._ready_run(address))
 
     def executable(self, limit_gas: int) -> list[SignedTransactionAPI]:
-        """Return ready transactions, first come first served, nonce-ordered per sender, within gas.
+        """Return ready transactions, first come first served, nonce-ordered per sender.
+
+        A sender's run stops at a transaction whose gas limit exceeds ``limit_gas``. The list is not
+        cut to one block: limits are far above what transactions use (a permit anchor uses 271k of its
+        600k), so a budget of limits would fill blocks half-way; the builder fills by gas used.
 
         Senders removed from the allow-list since their transactions arrived are skipped: permissioning
         applies when a transaction is included, not only when it is admitted.
@@ -239,14 +243,12 @@ class TxPool(TxPoolAPI):
             heap = [(run[0].sequence, sender, 0) for sender, run in runs.items()]
             heapq.heapify(heap)
             chosen: list[SignedTransactionAPI] = []
-            remaining = limit_gas
             while heap:
                 _, sender, position = heapq.heappop(heap)
                 entry = runs[sender][position]
-                if entry.transaction.gas > remaining:
+                if entry.transaction.gas > limit_gas:
                     continue  # this sender's later nonces cannot go before this one
                 chosen.append(entry.transaction)
-                remaining -= entry.transaction.gas
                 if position + 1 < len(runs[sender]):
                     heapq.heappush(heap, (runs[sender][position + 1].sequence, sender, position + 1))
             return chosen

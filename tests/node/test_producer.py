@@ -61,6 +61,23 @@ def test_block_includes_pool_and_clears_it_and_drops_invalid(chain):
     assert chain.validators_after(int(block.number)) == (VALIDATOR_KEY.public_key.to_canonical_address(),)
 
 
+def test_a_full_block_leaves_the_rest_in_the_pool_for_the_next(tmp_path):
+    # Transfers that allow 60k and use 21k: a 100k block takes two of them; the third is not dropped
+    # as invalid but goes into the next block.
+    chain = ChainService(LmdbStore(tmp_path / "c"), make_genesis(gas_limit=100_000))
+    pool, producer = setup(chain)
+    for nonce in range(3):
+        pool.add_raw(raw_tx(sender_key(1), nonce, gas=60_000))
+    first = producer.produce_once(chain.head().timestamp + 1)
+    assert first is not None
+    assert [t.nonce for t in first.transactions] == [0, 1]
+    assert len(pool) == 1
+    second = producer.produce_once(chain.head().timestamp + 1)
+    assert second is not None
+    assert [t.nonce for t in second.transactions] == [2]
+    assert len(pool) == 0
+
+
 def test_empty_block_schedule(chain):
     _, never = setup(chain)
     assert never._seconds_until_due(chain.head().timestamp + 100.0) is None

@@ -105,7 +105,7 @@ class ChainConsensusHost:
             round=round_number,
             seals=(),
         ).encode()
-        block, _left_out = self.chain.build_candidate(
+        block, _invalid = self.chain.build_candidate(
             self.pool.executable(self.chain.block_gas_limit)[: self.max_block_transactions],
             timestamp=max(int(self.clock()), int(head.timestamp) + 1),
             coinbase=self.coinbase,

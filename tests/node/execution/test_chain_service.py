@@ -131,15 +131,45 @@ def test_reads_answer_while_the_chain_lock_is_held_by_a_block_in_progress(chain)
     assert answers == {"head": 1, "nonce": 1, "receipt": True, "block": True, "call": b"", "logs": []}
 
 
-def test_transactions_that_do_not_fit_or_fail_are_left_out(tmp_path):
+def test_transactions_that_fail_are_returned_and_those_without_room_wait(tmp_path):
     chain = ChainService(LmdbStore(tmp_path / "c"), make_genesis(gas_limit=50_000))
     key = sender_key(0)
     good = [signed_tx(key, 0), signed_tx(key, 1)]
-    too_much = signed_tx(key, 2)
+    no_room = signed_tx(key, 2)
     bad_nonce = signed_tx(sender_key(1), 5)
-    block, left = produce(chain, [*good, too_much, bad_nonce])
+    block, invalid = produce(chain, [bad_nonce, *good, no_room])
     assert [t.hash for t in block.transactions] == [t.hash for t in good]
-    assert {t.hash for t in left} == {too_much.hash, bad_nonce.hash}
+    # Only the one that can never run as offered is invalid; the one without room is not.
+    assert [t.hash for t in invalid] == [bad_nonce.hash]
+
+
+def test_a_skipped_transaction_holds_back_its_sender_s_later_nonces(tmp_path):
+    # 100k gas: Alice's nonce 0 (limit 90k) has no room after Bob's transfer, so her nonce 1, which
+    # would fit, must not run before it (it would fail on its nonce and be thrown away as invalid).
+    chain = ChainService(LmdbStore(tmp_path / "c"), make_genesis(gas_limit=100_000))
+    alice, bob, carol = sender_key(0), sender_key(1), sender_key(2)
+    bad = signed_tx(carol, 3)
+    after_bad = signed_tx(carol, 4)
+    offered = [
+        signed_tx(bob, 0, gas=21_000),
+        signed_tx(alice, 0, gas=90_000),
+        signed_tx(alice, 1),
+        bad,
+        after_bad,
+    ]
+    block, invalid = produce(chain, offered)
+    assert [(t.sender, t.nonce) for t in block.transactions] == [(bob.public_key.to_canonical_address(), 0)]
+    assert [t.hash for t in invalid] == [bad.hash]
+
+
+def test_a_block_fills_by_gas_used_not_by_gas_limits(tmp_path):
+    # Each transfer allows 60k and uses 21k: a 100k block holds two (21k + 60k fits), not one.
+    chain = ChainService(LmdbStore(tmp_path / "c"), make_genesis(gas_limit=100_000))
+    offered = [signed_tx(sender_key(i), 0, gas=60_000) for i in range(3)]
+    block, invalid = produce(chain, offered)
+    assert [t.hash for t in block.transactions] == [t.hash for t in offered[:2]]
+    assert block.header.gas_used == 42_000
+    assert invalid == ()
 
 
 def test_unsealed_or_foreign_sealed_block_is_rejected_and_nothing_persists(chain):
