@@ -264,9 +264,11 @@ class TxPool(TxPoolAPI):
             touched: set[Address] = set()
             for transaction in block.transactions:
                 entry = self._by_hash.pop(Hash32(transaction.hash), None)
-                touched.add(Address(transaction.sender))
-                if entry is not None:
-                    self._by_sender.get(entry.sender, {}).pop(transaction.nonce, None)
+                if entry is None:
+                    touched.add(Address(transaction.sender))  # recovers the signature: not ours
+                    continue
+                touched.add(entry.sender)
+                self._by_sender.get(entry.sender, {}).pop(transaction.nonce, None)
             for sender in touched:
                 queue = self._by_sender.get(sender)
                 if queue is None:
