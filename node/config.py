@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from node.exceptions import ConfigError
-from node.producer import ProducerTiming
+from node.producer import DEFAULT_MAX_TIMESTAMP_DRIFT, ProducerTiming
 from node.txpool.pool import PoolLimits
 
 NODE_CONFIG_FORMAT = "permitchain-node/1"
@@ -181,7 +181,9 @@ def load_node_config(path: Path) -> NodeConfig:
         name=name,
         producer=ProducerTiming(
             min_block_interval=_int(producer, "minBlockIntervalMs", 0, "producer", maximum=3_600_000) / 1000,
-            max_timestamp_drift=_int(producer, "maxTimestampDriftSeconds", 2, "producer", maximum=3600),
+            max_timestamp_drift=_int(
+                producer, "maxTimestampDriftSeconds", DEFAULT_MAX_TIMESTAMP_DRIFT, "producer", maximum=3600
+            ),
         ),
         pool=PoolLimits(
             max_transaction_bytes=_int(

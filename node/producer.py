@@ -36,11 +36,19 @@ from node.txpool.pool import TxPool
 logger = logging.getLogger("node.producer")
 
 
+DEFAULT_MAX_TIMESTAMP_DRIFT = 30
+"""Seconds a lone node's chain time may run ahead of the wall clock. A lone node is a development and
+test chain: a burst of sequential transactions (a deployment's four steps, a test's flow) then gets a
+block each at once, as on other development chains, instead of one block per second of real time once
+the chain is 2 s ahead; a sustained rate above one block a second still settles to real time. QBFT
+networks keep their own, tighter bound (followers check timestamps against their clocks)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ProducerTiming:
     empty_block_period: float = 0.0
     min_block_interval: float = 0.0
-    max_timestamp_drift: int = 2
+    max_timestamp_drift: int = DEFAULT_MAX_TIMESTAMP_DRIFT
 
 
 class SingleNodeProducer(BlockProducerAPI):
@@ -111,6 +119,13 @@ class SingleNodeProducer(BlockProducerAPI):
         self.blocks_produced += 1
         return sealed
 
+    def seconds_to_wait(self, now: float) -> float:
+        """Return how long to wait before building at ``now``: the minimum interval since the last
+        block, and however far the chain's time is ahead of ``now`` beyond the allowed drift."""
+        since_last = self._last_block_at + self.timing.min_block_interval - now
+        ahead = self._chain.head().timestamp - now - self.timing.max_timestamp_drift
+        return max(0.0, since_last, float(ahead))
+
     def _seconds_until_due(self, now: float) -> float | None:
         """Return how long to sleep before the next empty block is due (None = never)."""
         period = self.timing.empty_block_period
@@ -133,10 +148,9 @@ class SingleNodeProducer(BlockProducerAPI):
                 empty_due = True
             self._wake.clear()
             now = self._clock()
-            wait = self._last_block_at + self.timing.min_block_interval - now
-            ahead = self._chain.head().timestamp - now - self.timing.max_timestamp_drift
-            if max(wait, ahead) > 0:
-                await asyncio.sleep(max(wait, ahead))
+            wait = self.seconds_to_wait(now)
+            if wait > 0:
+                await asyncio.sleep(wait)
                 now = self._clock()
             block = await asyncio.to_thread(self.produce_once, now, allow_empty=empty_due)
             if block is not None and len(self._pool) and self._pool.executable(1 << 62):

@@ -78,6 +78,33 @@ def test_a_full_block_leaves_the_rest_in_the_pool_for_the_next(tmp_path):
     assert len(pool) == 0
 
 
+def test_chain_time_may_run_ahead_by_the_drift_then_the_producer_waits(chain):
+    # A burst at one instant: block i gets timestamp now + i. Up to the drift no wait is needed; one
+    # block further, the producer must wait a second for the clock.
+    timing = ProducerTiming(max_timestamp_drift=3)
+    pool, producer = setup(chain, timing)
+    now = chain.head().timestamp + 100
+    for nonce in range(4):
+        assert producer.seconds_to_wait(now) == 0
+        pool.add_raw(raw_tx(sender_key(0), nonce))
+        assert producer.produce_once(now) is not None
+    assert chain.head().timestamp == now + 3
+    assert producer.seconds_to_wait(now) == 0  # exactly at the drift
+    pool.add_raw(raw_tx(sender_key(0), 4))
+    assert producer.produce_once(now) is not None
+    assert producer.seconds_to_wait(now) == 1
+    assert producer.seconds_to_wait(now + 1) == 0
+
+
+def test_the_minimum_interval_spaces_blocks(chain):
+    pool, producer = setup(chain, ProducerTiming(min_block_interval=0.5))
+    now = chain.head().timestamp + 100
+    pool.add_raw(raw_tx(sender_key(0), 0))
+    assert producer.produce_once(now) is not None
+    assert producer.seconds_to_wait(now + 0.2) == pytest.approx(0.3)
+    assert producer.seconds_to_wait(now + 0.5) == 0
+
+
 def test_empty_block_schedule(chain):
     _, never = setup(chain)
     assert never._seconds_until_due(chain.head().timestamp + 100.0) is None
