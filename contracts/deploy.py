@@ -5,9 +5,9 @@ accounts: give an :class:`eth_account.signers.local.LocalAccount` and every tran
 and sent raw. Fees: ``gas_price=0`` sends zero-fee transactions for a permissioned chain whose base fee
 is zero; by default the fee fields follow the chain (EIP-1559 fields when blocks carry a base fee).
 
-Order: PermitRegistry (the deployer becomes its admin), IssuerRegistry bound to it, the one-time link,
-then one ``add_registrar`` per registrar. Every receipt is checked; a failed step raises
-:class:`DeploymentError` naming the step.
+Order: PermitRegistry (the deployer becomes its admin) and IssuerRegistry bound to it, sent together;
+then the one-time link and one ``add_registrar`` per registrar, sent together. Every receipt is
+checked; a failed step raises :class:`DeploymentError` naming the step.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import rlp
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from web3 import Web3
 
 from contracts.artifacts import load_artifact
@@ -76,6 +78,11 @@ class RegistryAddresses:
         )
 
 
+def create_address(sender: str, nonce: int) -> ChecksumAddress:
+    """Return the address a contract created by ``sender`` with ``nonce`` gets (CREATE)."""
+    return to_checksum_address(keccak(rlp.encode([bytes.fromhex(sender[2:]), nonce]))[12:])
+
+
 def deploy_registries(
     w3: Web3,
     *,
@@ -111,23 +118,42 @@ def _deploy(
     permit_factory = w3.eth.contract(abi=permit_artifact.abi, bytecode=permit_artifact.bytecode)
     issuer_factory = w3.eth.contract(abi=issuer_artifact.abi, bytecode=issuer_artifact.bytecode)
 
-    receipt = sender.send({"data": permit_factory.constructor().data_in_transaction}, "deploy PermitRegistry")
-    permit_address = to_checksum_address(receipt["contractAddress"])
-    receipt = sender.send(
-        {"data": issuer_factory.constructor(permit_address).data_in_transaction}, "deploy IssuerRegistry"
+    # Two rounds of transactions that do not depend on each other, each sent at once: the deployments
+    # (IssuerRegistry is bound to the address PermitRegistry will get), then the link and the
+    # registrars. Two blocks instead of one per step.
+    permit_address = create_address(sender.address, sender.next_nonce())
+    permit_receipt, issuer_receipt = sender.send_all(
+        [
+            ({"data": permit_factory.constructor().data_in_transaction}, "deploy PermitRegistry"),
+            (
+                {"data": issuer_factory.constructor(permit_address).data_in_transaction},
+                "deploy IssuerRegistry",
+            ),
+        ]
     )
-    issuer_address = to_checksum_address(receipt["contractAddress"])
+    if to_checksum_address(permit_receipt["contractAddress"]) != permit_address:
+        raise DeploymentError(
+            "deploy PermitRegistry: the node put it at another address than its nonce gives; "
+            "another transaction of the admin account must have taken that nonce"
+        )
+    issuer_address = to_checksum_address(issuer_receipt["contractAddress"])
 
     permit = w3.eth.contract(address=permit_address, abi=permit_artifact.abi)
-    sender.send(
-        {"to": permit_address, "data": permit.encode_abi("link_issuer_registry", [issuer_address])},
-        "link IssuerRegistry",
+    sender.send_all(
+        [
+            (
+                {"to": permit_address, "data": permit.encode_abi("link_issuer_registry", [issuer_address])},
+                "link IssuerRegistry",
+            ),
+            *(
+                (
+                    {"to": permit_address, "data": permit.encode_abi("add_registrar", [registrar])},
+                    f"add registrar {registrar}",
+                )
+                for registrar in registrar_addresses
+            ),
+        ]
     )
-    for registrar in registrar_addresses:
-        sender.send(
-            {"to": permit_address, "data": permit.encode_abi("add_registrar", [registrar])},
-            f"add registrar {registrar}",
-        )
     return RegistryAddresses(
         chain_id=sender.chain_id,
         permit_registry=permit_address,

@@ -11,6 +11,7 @@ the provider (a node's JSON-RPC error or eth-tester's exception).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -92,12 +93,11 @@ class TransactionSender:
         # Priority fee 0: validators of a permissioned chain are not paid to include transactions.
         return {"maxFeePerGas": 2 * int(base_fee), "maxPriorityFeePerGas": 0}
 
-    def _next_nonce(self) -> int:
+    def next_nonce(self) -> int:
+        """Return the nonce the next transaction will carry (read from the node once, then tracked)."""
         if self._nonce is None:
             self._nonce = int(self._w3.eth.get_transaction_count(self.address, "pending"))
-        nonce = self._nonce
-        self._nonce += 1
-        return nonce
+        return self._nonce
 
     def send(self, tx: dict[str, Any], step: str) -> dict[str, Any]:
         """Complete ``tx`` (from, nonce, chain id, fees, gas), send it, wait and return the receipt.
@@ -105,6 +105,20 @@ class TransactionSender:
         Gas is estimated first, so a transaction the contract would refuse is never sent: its revert
         reason comes back as :class:`TransactionReverted` and no nonce is used.
         """
+        return self.send_all([(tx, step)])[0]
+
+    def send_all(self, steps: Sequence[tuple[dict[str, Any], str]]) -> list[dict[str, Any]]:
+        """Send several transactions with consecutive nonces at once, then wait for every receipt.
+
+        Why: they can share one block instead of taking a block (a block period) each. Each is
+        estimated against the current state before any is sent, so a revert found there sends
+        nothing; the price is that they must not depend on each other's effects.
+        """
+        prepared = [self._complete(tx, step) for tx, step in steps]
+        hashes = [self._submit(tx, step) for tx, (_, step) in zip(prepared, steps, strict=True)]
+        return [self._wait(tx_hash, step) for tx_hash, (_, step) in zip(hashes, steps, strict=True)]
+
+    def _complete(self, tx: dict[str, Any], step: str) -> dict[str, Any]:
         tx = {**tx, "from": self.address, "chainId": self.chain_id, **self._fee_fields()}
         try:
             if "gas" not in tx:
@@ -116,19 +130,29 @@ class TransactionSender:
             ) from exc
         except (Web3Exception, ValidationError, ValueError, OSError) as exc:
             raise TransactionError(f"{step}: {exc}") from exc
-        tx["nonce"] = self._next_nonce()
+        return tx
+
+    def _submit(self, tx: dict[str, Any], step: str) -> HexBytes:
+        tx = {**tx, "nonce": self.next_nonce()}
         try:
             if self._local is not None:
-                signed = self._local.sign_transaction(tx)
-                tx_hash = self._w3.eth.send_raw_transaction(signed.raw_transaction)
+                tx_hash = self._w3.eth.send_raw_transaction(self._local.sign_transaction(tx).raw_transaction)
             else:
                 tx_hash = self._w3.eth.send_transaction(tx)  # type: ignore[arg-type]
+        except (Web3Exception, TransactionFailed, ValidationError, ValueError, OSError) as exc:
+            self._nonce = None  # re-read next time: the node may not have taken this nonce
+            raise TransactionError(f"{step}: {exc}") from exc
+        self._nonce = int(tx["nonce"]) + 1
+        return HexBytes(tx_hash)
+
+    def _wait(self, tx_hash: HexBytes, step: str) -> dict[str, Any]:
+        try:
             receipt = self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self._timeout)
         except TimeExhausted as exc:
             raise TransactionError(f"{step}: no receipt within {self._timeout:g} s") from exc
         except (Web3Exception, TransactionFailed, ValidationError, ValueError, OSError) as exc:
-            self._nonce = None  # re-read next time: the node may not have taken this nonce
+            self._nonce = None
             raise TransactionError(f"{step}: {exc}") from exc
         if receipt["status"] != 1:
-            raise TransactionError(f"{step}: transaction {HexBytes(tx_hash).to_0x_hex()} failed")
+            raise TransactionError(f"{step}: transaction {tx_hash.to_0x_hex()} failed")
         return dict(receipt)
