@@ -10,17 +10,21 @@ What differs from mainnet Prague, and why:
 * header: difficulty 1, nonce 0, the BFT mixHash, QBFT extraData (far more than 32 bytes);
 * base fee always 0: a permissioned network prices nothing, and London's rule would raise the base
   fee to 1 wei after the first full block and start rejecting zero-price transactions;
-* gas limit fixed by genesis (a header may not change it), so "block gas limit" is one number.
+* gas limit fixed by genesis (a header may not change it), so "block gas limit" is one number;
+* every transaction's signature has a low ``s`` (EIP-2). py-evm leaves that rule to libsecp256k1's
+  verify, which accepts a high ``s`` for typed transactions: a mirrored signature would be a second
+  valid-looking transaction with the same sender and nonce, in a block built by a faulty proposer.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from eth.abc import BlockHeaderAPI, ConsensusAPI
+from eth.abc import BlockHeaderAPI, ConsensusAPI, SignedTransactionAPI
 from eth.constants import BLANK_ROOT_HASH, EMPTY_SHA256, EMPTY_UNCLE_HASH, ZERO_ADDRESS, ZERO_HASH32
 from eth.vm.forks.prague import PragueVM
 from eth.vm.forks.prague.headers import calc_excess_blob_gas_prague
+from eth_keys.constants import SECPK1_N
 from eth_utils.exceptions import ValidationError
 
 from node.bft.extra_data import BFT_MIX_HASH, decode_extra_data
@@ -31,6 +35,16 @@ BFT_DIFFICULTY = 1
 BFT_NONCE = b"\x00" * 8
 MAX_EXTRA_DATA_BYTES = 16 * 1024
 """Room for a few hundred validators and their seals; bounds what a peer can make us decode."""
+
+
+SECP256K1_HALF_ORDER = SECPK1_N // 2
+"""Largest ``s`` a signature may carry (EIP-2)."""
+
+
+def validate_low_s(transaction: SignedTransactionAPI) -> None:
+    """Raise ``ValidationError`` unless the signature's ``s`` is in the lower half of the order."""
+    if not 0 < transaction.s <= SECP256K1_HALF_ORDER:
+        raise ValidationError("signature s is zero or in the upper half of the curve order (EIP-2)")
 
 
 def create_bft_header_from_parent(parent: BlockHeaderAPI | None, **params: Any) -> BftBlockHeader:
@@ -74,6 +88,13 @@ class BftPragueVM(PragueVM):
     @classmethod
     def create_genesis_header(cls, **genesis_params: Any) -> BlockHeaderAPI:
         return create_bft_header_from_parent(None, **genesis_params)
+
+    def validate_transaction_against_header(
+        self, base_header: BlockHeaderAPI, transaction: SignedTransactionAPI
+    ) -> None:
+        # Runs before every transaction a block applies, built here or imported from a peer.
+        super().validate_transaction_against_header(base_header, transaction)
+        validate_low_s(transaction)
 
     @classmethod
     def validate_gas(cls, header: BlockHeaderAPI, parent_header: BlockHeaderAPI) -> None:

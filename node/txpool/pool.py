@@ -27,11 +27,11 @@ import rlp
 from eth.abc import BlockAPI, SignedTransactionAPI
 from eth.vm.forks.prague.transactions import PragueTransactionBuilder
 from eth_keys import exceptions as eth_keys_exceptions
-from eth_keys.constants import SECPK1_N
 from eth_typing import Address, Hash32
 from eth_utils.exceptions import ValidationError
 
 from node.abc import ChainReaderAPI, TxPoolAPI
+from node.execution.vm import validate_low_s
 from node.permissioning import AccountAllowlist
 from node.txpool.exceptions import (
     AlreadyKnown,
@@ -51,9 +51,6 @@ from node.txpool.exceptions import (
     UnsupportedTransactionType,
     WrongChainId,
 )
-
-SECP256K1_HALF_ORDER = SECPK1_N // 2
-"""Largest ``s`` a signature may carry (EIP-2)."""
 
 SUPPORTED_TYPES: frozenset[int | None] = frozenset({None, 1, 2})
 """Legacy (EIP-155), EIP-2930 and EIP-1559. Blob (3) and set-code (4) transactions are refused: the
@@ -140,8 +137,7 @@ class TxPool(TxPoolAPI):
             # operations, and then ``sender`` recovers a third time. The verify only adds the low-s
             # rule (EIP-2), which libsecp256k1 enforces there; checked here directly, one recovery
             # is enough, and its result stays cached on the transaction for block execution.
-            if not 0 < tx.s <= SECP256K1_HALF_ORDER:
-                raise ValidationError("signature s is zero or in the upper half of the curve order")
+            validate_low_s(tx)
             sender = Address(tx.sender)
         except (ValidationError, ValueError, eth_keys_exceptions.BadSignature) as exc:
             raise InvalidSignature() from exc

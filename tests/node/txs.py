@@ -7,6 +7,7 @@ from typing import Any
 from eth.abc import SignedTransactionAPI
 from eth.vm.forks.prague.transactions import PragueTransactionBuilder
 from eth_account import Account
+from eth_keys.constants import SECPK1_N
 from eth_keys.datatypes import PrivateKey
 
 CHAIN_ID = 7210
@@ -38,3 +39,12 @@ def raw_tx(key: PrivateKey, nonce: int, *, kind: int = 0, chain_id: int = CHAIN_
 
 def signed_tx(key: PrivateKey, nonce: int, **kwargs: Any) -> SignedTransactionAPI:
     return PragueTransactionBuilder.decode(raw_tx(key, nonce, **kwargs))
+
+
+def high_s_twin(raw: bytes, kind: int) -> bytes:
+    """The same signature mirrored to high s: it still recovers the sender, but EIP-2 forbids it."""
+    tx: Any = PragueTransactionBuilder.decode(raw)  # legacy fields (v) are not on the typed API
+    if kind == 0:
+        flipped_v = tx.v + 1 if tx.v % 2 else tx.v - 1
+        return bytes(tx.copy(s=SECPK1_N - tx.s, v=flipped_v).encode())
+    return bytes(tx.copy(s=SECPK1_N - tx.s, y_parity=tx.y_parity ^ 1).encode())

@@ -3,9 +3,11 @@ from __future__ import annotations
 import threading
 
 import pytest
+from eth.vm.forks.prague.transactions import PragueTransactionBuilder
 from eth_keys.datatypes import PrivateKey
 from eth_typing import Address, Hash32
 from eth_utils.address import to_checksum_address
+from eth_utils.exceptions import ValidationError
 
 from node.abc import CallRequest, LogFilter
 from node.bft.extra_data import BftExtraData, sign_commit_seal, with_commit_seals
@@ -13,7 +15,7 @@ from node.chain_service import ChainService
 from node.exceptions import ConfigError, ExecutionReverted, InvalidBlock, LogRangeTooLarge, UnknownBlock
 from node.storage.lmdb_store import LmdbStore
 from tests.node.conftest import VALIDATOR_KEY, make_genesis
-from tests.node.txs import RECIPIENT, sender_key, signed_tx
+from tests.node.txs import RECIPIENT, high_s_twin, raw_tx, sender_key, signed_tx
 
 RECIPIENT_BYTES = bytes.fromhex(RECIPIENT[2:])
 # Contract whose code emits LOG1(topic=0x2a) with no data, then returns 32 bytes of 0x..07:
@@ -160,6 +162,19 @@ def test_a_skipped_transaction_holds_back_its_sender_s_later_nonces(tmp_path):
     block, invalid = produce(chain, offered)
     assert [(t.sender, t.nonce) for t in block.transactions] == [(bob.public_key.to_canonical_address(), 0)]
     assert [t.hash for t in invalid] == [bad.hash]
+
+
+@pytest.mark.parametrize("kind", [0, 1, 2])
+def test_a_high_s_transaction_is_invalid_in_a_block_built_or_imported(chain, kind):
+    twin = PragueTransactionBuilder.decode(high_s_twin(raw_tx(sender_key(0), 0, kind=kind), kind))
+    assert twin.sender == sender_key(0).public_key.to_canonical_address()  # it recovers the sender
+    block, invalid = produce(chain, [twin])
+    assert block.transactions == () and invalid == (twin,)
+    # Importing runs the same per-transaction check: a faulty proposer's block carrying it fails.
+    head = chain.head()
+    vm = chain._chain.get_vm(chain._chain.create_header_from_parent(head))
+    with pytest.raises(ValidationError, match="EIP-2"):
+        vm.apply_transaction(vm.get_header(), twin)
 
 
 def test_a_block_fills_by_gas_used_not_by_gas_limits(tmp_path):

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from eth.vm.forks.prague.transactions import PragueTransactionBuilder
 from eth_account import Account
@@ -14,7 +12,7 @@ from node.permissioning import AccountAllowlist
 from node.txpool import exceptions as rej
 from node.txpool.pool import PoolLimits, TxPool
 from tests.node.execution.test_chain_service import produce
-from tests.node.txs import raw_tx, sender_key, signed_tx
+from tests.node.txs import high_s_twin, raw_tx, sender_key, signed_tx
 
 ALICE = sender_key(0)
 BOB = sender_key(1)
@@ -190,18 +188,9 @@ def test_type_three_and_four_are_refused_even_if_decoded(pool):
             pool.add_raw(type_byte + b"\xc0")
 
 
-def _malleated(raw: bytes, kind: int) -> bytes:
-    """The same signature mirrored to high s: it still recovers the sender, but EIP-2 forbids it."""
-    tx: Any = PragueTransactionBuilder.decode(raw)  # legacy fields (v) are not on the typed API
-    if kind == 0:
-        flipped_v = tx.v + 1 if tx.v % 2 else tx.v - 1
-        return bytes(tx.copy(s=SECPK1_N - tx.s, v=flipped_v).encode())
-    return bytes(tx.copy(s=SECPK1_N - tx.s, y_parity=tx.y_parity ^ 1).encode())
-
-
 @pytest.mark.parametrize("kind", [0, 1, 2])
 def test_high_s_signatures_are_refused_although_they_recover_the_sender(pool, kind):
-    raw = _malleated(raw_tx(ALICE, 0, kind=kind), kind)
+    raw = high_s_twin(raw_tx(ALICE, 0, kind=kind), kind)
     assert PragueTransactionBuilder.decode(raw).sender == addr(ALICE)  # a valid-looking twin
     with pytest.raises(rej.InvalidSignature):
         pool.add_raw(raw)
