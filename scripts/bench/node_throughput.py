@@ -10,9 +10,10 @@ sent over HTTP as fast as the node accepts it, by ``--clients`` concurrent conne
 whole senders (so every sender's nonces arrive in order), while a poller watches new blocks.
 
 Figures: accepted tx/s (send of the first to inclusion of the last), blocks/s, per-transaction
-latency from send to the first time a poller saw it in a block (p50/p99), node RSS before and after,
-bytes on disk per transaction. eth-tester: the same signed stream through ``send_raw_transaction``
-with auto-mining (one block per transaction). Prints figures; asserts nothing.
+latency from send to the first time a poller saw it in a block (p50/p99), node RSS before and after
+and its peak (the kernel's high-water mark, ``VmHWM``, which also catches what happens between
+samples), bytes on disk per transaction. eth-tester: the same signed stream through
+``send_raw_transaction`` with auto-mining (one block per transaction). Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -152,6 +153,7 @@ def bench_node(
                 {
                     "anchored": anchored,
                     "rss_mb": round(rss_mb(pid), 1),
+                    "rss_peak_mb": round(rss_mb(pid, "VmHWM"), 1),
                     "rss_anon_mb": round(rss_mb(pid, "RssAnon"), 1),
                     "rss_file_mb": round(rss_mb(pid, "RssFile"), 1),
                     "disk_mb": round(disk_bytes(data_dir) / 1024**2, 1),
@@ -257,6 +259,8 @@ def bench_node(
             "latency_mean_ms": round(statistics.fmean(latencies) * 1000, 1),
             "rss_mb_before": round(rss_before, 1),
             "rss_mb_after": round(rss_mb(pid), 1),
+            # The kernel's high-water mark: catches what happens between samples (a commit's peak).
+            "rss_peak_mb": round(rss_mb(pid, "VmHWM"), 1),
             "rss_anon_mb_after": round(rss_mb(pid, "RssAnon"), 1),
             "rss_file_mb_after": round(rss_mb(pid, "RssFile"), 1),
             "disk_bytes_per_tx": round((disk_bytes(data_dir) - disk_before) / count),

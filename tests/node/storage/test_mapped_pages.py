@@ -97,3 +97,13 @@ def test_reads_alone_release_the_map_every_so_many(tmp_path):
     resident = mapped_pages.resident_bytes(store.data_file)
     assert resident is not None and resident < 1024**2
     store.close()
+
+
+def test_a_large_commit_releases_the_map_while_it_writes(tmp_path):
+    """Each put walks its B-tree path through the map; a block's thousands of them must not pile up."""
+    store = LmdbStore(tmp_path / "db", release_every_reads=KEYS // 4)
+    before = store.releases
+    _fill(store)  # KEYS puts in one commit: four releases during it, one after it
+    assert store.releases - before == 5
+    _read_all(store)
+    store.close()
