@@ -16,6 +16,10 @@ from tests.node.conftest import start_single_node
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
 TXS_PER_ACCOUNT = 150
+ACCOUNTS = 12
+"""Enough load that the sender is still sending when 120 transactions are committed: the node takes
+transactions faster than it commits them, so a smaller stream was all sent (and the kill came after
+the load) before the poller saw 120."""
 
 
 def rpc(url: str, method: str, *params):
@@ -44,7 +48,7 @@ def signed_stream(node, accounts):
 
 
 def test_kill_9_under_load_loses_no_committed_transaction(tmp_path):
-    node, config = start_single_node(tmp_path / "net")
+    node, config = start_single_node(tmp_path / "net", dev_accounts=ACCOUNTS)
     raws = signed_stream(node, node.accounts)
     seen: dict[str, str] = {}  # tx hash -> block hash, for transactions seen committed before the kill
     sent: list[str] = []
@@ -87,6 +91,7 @@ def test_kill_9_under_load_loses_no_committed_transaction(tmp_path):
         stop.set()
         sender.join()
     assert len(seen) >= 120
+    assert len(sent) < len(raws)  # the kill came while the sender was still sending
 
     restarted = start_node(load_node_config(config.path))
     try:
