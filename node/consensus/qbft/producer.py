@@ -82,10 +82,22 @@ class ChainConsensusHost:
             number + 1,
             self.chain.validators_after(number),
             None if number == 0 else Address(head.coinbase),
-            # Timestamps are whole seconds and may run a little ahead under load; round 0 must not wait
-            # for the chain's clock to catch up, or a lone transaction would wait up to a second.
-            min(float(head.timestamp), self.clock()),
+            self.round_zero_base(float(head.timestamp), self.clock()),
         )
+
+    def round_zero_base(self, head_timestamp: float, now: float) -> float:
+        """Return the time round 0 starts from (the engine runs the machine with block period 0).
+
+        Timestamps are whole seconds and may run a little ahead under load: round 0 must not wait for
+        the chain's clock to catch up, or a lone transaction would wait up to a second, so this is
+        ``now`` while the chain leads by no more than the drift. Beyond that the proposer may not build
+        before ``head + 1 - drift`` (see :meth:`build_block`), and round 0 starts then: counted from
+        ``now``, a round timeout shorter than that wait expired every round 0, so only round-1
+        proposers ever proposed (seen with 0.5 s rounds: three of six validators never proposed, and
+        their validator votes were never cast).
+        """
+        earliest_build = head_timestamp + 1 - self.max_timestamp_drift
+        return max(min(head_timestamp, now), earliest_build)
 
     def _build(self, height: int, round_number: int) -> ChainBlock | None:
         head = self.chain.head()
@@ -115,8 +127,9 @@ class ChainConsensusHost:
 
     async def build_block(self, height: int, round_number: int) -> ChainBlock | None:
         # Block timestamps are whole seconds, strictly increasing: several blocks a second run ahead of
-        # real time, which is allowed up to the drift, then the proposer waits (bounded, well inside
-        # the round timeout) so the chain's time never drifts far from the validators' clocks.
+        # real time, which is allowed up to the drift, then the proposer waits so the chain's time
+        # never drifts far from the validators' clocks. Round 0 starts only when that wait is over
+        # (round_zero_base), so the wait does not eat into the round.
         ahead = float(self.chain.head().timestamp) + 1 - self.clock() - self.max_timestamp_drift
         if ahead > 0:
             await asyncio.sleep(min(ahead, float(self.max_timestamp_drift)))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import rlp
 from eth_keys.datatypes import PrivateKey
+from eth_typing import Address
 
 from node.bft.extra_data import BftExtraData, decode_extra_data, verify_commit_seals
 from node.chain_service import ChainService
@@ -18,9 +19,12 @@ from node.consensus.qbft.config import QbftConfig
 from node.consensus.qbft.height_state import HeightInfo
 from node.consensus.qbft.messages import make_commit, make_prepare, make_proposal
 from node.consensus.qbft.ports import LocalKeySigner
+from node.consensus.qbft.producer import ChainConsensusHost
 from node.consensus.qbft.state_machine import QbftMachine
 from node.exceptions import InvalidBlock
+from node.permissioning import AccountAllowlist
 from node.storage.lmdb_store import LmdbStore
+from node.txpool.pool import TxPool
 from tests.node.conftest import make_genesis
 
 PRIVATE = [bytes([i + 1]) * 32 for i in range(4)]
@@ -96,3 +100,20 @@ def test_a_height_decided_by_the_machine_imports_with_its_seals(chain: ChainServ
     assert chain.head().hash == block.hash
     assert decode_extra_data(chain.head().extra_data).seals == decision.seals
     assert rlp.encode(chain.block_by_number(1)) == rlp.encode(sealed)
+
+
+def test_round_zero_starts_when_the_proposer_may_build(chain: ChainService) -> None:
+    # The proposer builds no earlier than head + 1 - drift (chain time may lead the clock by the
+    # drift). Round 0 must start then, not at `now`: counted from `now`, a round shorter than that
+    # wait expired every round 0, and only round-1 proposers ever proposed.
+    pool = TxPool(
+        chain,
+        AccountAllowlist(chain.store, chain.genesis.allowed_accounts),
+        block_gas_limit=chain.block_gas_limit,
+    )
+    host = ChainConsensusHost(chain, pool, chain.store, Address(b"\x01" * 20), max_timestamp_drift=2)
+    head = 1_000.0
+    assert host.round_zero_base(head, now=1_010.5) == head  # the chain is behind: start at once
+    assert host.round_zero_base(head, now=999.5) == 999.5  # a little ahead: still at once
+    assert host.round_zero_base(head, now=998.2) == 999.0  # ahead by more than the drift: wait
+    assert host.round_zero_base(head, now=990.0) == 999.0
