@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import rlp
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 from web3 import Web3
+from web3.types import Nonce
+from web3.utils.address import get_create_address
 
 from contracts.artifacts import load_artifact
 from contracts.exceptions import DeploymentError, InvalidValueError
@@ -78,11 +78,6 @@ class RegistryAddresses:
         )
 
 
-def create_address(sender: str, nonce: int) -> ChecksumAddress:
-    """Return the address a contract created by ``sender`` with ``nonce`` gets (CREATE)."""
-    return to_checksum_address(keccak(rlp.encode([bytes.fromhex(sender[2:]), nonce]))[12:])
-
-
 def deploy_registries(
     w3: Web3,
     *,
@@ -121,7 +116,7 @@ def _deploy(
     # Two rounds of transactions that do not depend on each other, each sent at once: the deployments
     # (IssuerRegistry is bound to the address PermitRegistry will get), then the link and the
     # registrars. Two blocks instead of one per step.
-    permit_address = create_address(sender.address, sender.next_nonce())
+    permit_address = get_create_address(sender.address, Nonce(sender.next_nonce()))
     permit_receipt, issuer_receipt = sender.send_all(
         [
             ({"data": permit_factory.constructor().data_in_transaction}, "deploy PermitRegistry"),

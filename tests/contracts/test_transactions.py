@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hexbytes import HexBytes
 
-from contracts.deploy import create_address
 from contracts.exceptions import InvalidValueError
 from contracts.issuer_ids import encode_issuer_id
 from contracts.transactions import TransactionError, TransactionReverted, TransactionSender
@@ -59,12 +58,3 @@ def test_send_all_estimates_everything_before_sending_anything(registries: Regis
     receipts = sender.send_all([(good, "first"), (good, "second")])
     hashes = [r["transactionHash"] for r in receipts]
     assert [registries.w3.eth.get_transaction(h)["nonce"] for h in hashes] == [nonce, nonce + 1]
-
-
-@pytest.mark.parametrize(
-    ("nonce", "expected"),
-    # The CREATE rule, keccak(rlp([sender, nonce]))[12:], on a sender whose results are widely quoted.
-    [(0, "0xcd234a471b72ba2f1ccf0a70fcaba648a5eecd8d"), (1, "0x343c43a37d37dff08ae8c4a11544c718abb4fcf8")],
-)
-def test_create_address_follows_the_create_rule(nonce: int, expected: str):
-    assert create_address("0x6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0", nonce).lower() == expected
