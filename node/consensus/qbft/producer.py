@@ -96,8 +96,11 @@ class ChainConsensusHost:
         proposers ever proposed (seen with 0.5 s rounds: three of six validators never proposed, and
         their validator votes were never cast).
         """
-        earliest_build = head_timestamp + 1 - self.max_timestamp_drift
-        return max(min(head_timestamp, now), earliest_build)
+        return max(min(head_timestamp, now), self.earliest_build(head_timestamp))
+
+    def earliest_build(self, head_timestamp: float) -> float:
+        """Return when a child of the head may be built: its timestamp may lead by the drift at most."""
+        return head_timestamp + 1 - self.max_timestamp_drift
 
     def _build(self, height: int, round_number: int) -> ChainBlock | None:
         head = self.chain.head()
@@ -130,7 +133,7 @@ class ChainConsensusHost:
         # real time, which is allowed up to the drift, then the proposer waits so the chain's time
         # never drifts far from the validators' clocks. Round 0 starts only when that wait is over
         # (round_zero_base), so the wait does not eat into the round.
-        ahead = float(self.chain.head().timestamp) + 1 - self.clock() - self.max_timestamp_drift
+        ahead = self.earliest_build(float(self.chain.head().timestamp)) - self.clock()
         if ahead > 0:
             await asyncio.sleep(min(ahead, float(self.max_timestamp_drift)))
         # Execution is CPU work under the chain's lock: keep the event loop (transport) responsive.
